@@ -1,0 +1,30 @@
+# The two commands of the project: `make run` and `make test`. Both set everything up first.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+# Pinned here, not in pyproject.toml: an unpinned torch may pull a newer multi-GB build.
+TORCH  := torch==2.14.1 torchvision==0.29.1
+
+.PHONY: setup run test bench lint
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet $(TORCH)
+	$(PY) -m pip install --quiet -e '.[dev]' $(TORCH)
+	touch $(STAMP)
+
+run: setup
+	$(PY) -m bot
+
+test: setup
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) bench/bench.py
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .

@@ -1,0 +1,300 @@
+"""Every knob of a style transfer run, with its default, range and validation, in one place.
+
+The CLI builds its flags from :func:`knobs`, the bot validates user flags and server settings with
+:meth:`StyleParams.with_strings`; neither restates a default or a range.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+from styleengine.vgg import LAYER_NAMES
+
+LayerWeights = tuple[tuple[str, float], ...]
+Optimizer = Literal["lbfgs", "adam"]
+Pooling = Literal["max", "avg"]
+ColorMode = Literal["none", "luminance", "histogram"]
+Precision = Literal["auto", "fp32", "bf16", "fp16"]
+WEIGHT_SOURCES = ("caffe", "torchvision")
+
+
+class ParamError(ValueError):
+    """A parameter value is out of range or malformed; the message names the knob and its range."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{flag_name(name)}: {message}")
+        self.name = name
+
+
+def flag_name(name: str) -> str:
+    """The command-line spelling of a knob (``style_weight`` -> ``--style-weight``)."""
+    return "--" + name.replace("_", "-")
+
+
+@dataclass(frozen=True)
+class Knob:
+    """What a user may know of one parameter: its range, choices and how to read it from text."""
+
+    name: str
+    help: str
+    default: Any
+    parse: Callable[[str], Any]
+    lo: float | None = None
+    hi: float | None = None
+    choices: tuple[str, ...] = ()
+
+    @property
+    def flag(self) -> str:
+        return flag_name(self.name)
+
+    def describe_range(self) -> str:
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        if self.lo is not None and self.hi is not None:
+            return f"from {_fmt(self.lo)} to {_fmt(self.hi)}"
+        return self.help
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+def _parse_int(text: str) -> int:
+    value = float(text)
+    if not math.isfinite(value) or value != int(value):
+        raise ValueError("must be a whole number")
+    return int(value)
+
+
+def _parse_floats(text: str) -> tuple[float, ...]:
+    if not text.strip():
+        return ()
+    return tuple(_parse_float(part) for part in text.split(","))
+
+
+def parse_layer_weights(text: str) -> LayerWeights:
+    """Read ``relu1_1:1,relu2_1:0.5,relu3_1`` (a missing weight is 1)."""
+    pairs = []
+    for part in text.split(","):
+        name, _, weight = part.strip().partition(":")
+        pairs.append((name.strip(), _parse_float(weight) if weight else 1.0))
+    return tuple(pairs)
+
+
+def format_layer_weights(layers: LayerWeights) -> str:
+    return ",".join(f"{name}:{_fmt(weight)}" for name, weight in layers)
+
+
+def _knob(
+    default: Any,
+    help: str,
+    parse: Callable[[str], Any],
+    *,
+    lo: float | None = None,
+    hi: float | None = None,
+    choices: tuple[str, ...] = (),
+) -> Any:
+    meta = {"help": help, "parse": parse, "lo": lo, "hi": hi, "choices": choices}
+    return field(default=default, metadata=meta)
+
+
+def _choice(default: str, help: str, literal: Any) -> Any:
+    choices = tuple(get_args(literal))
+    return _knob(default, help, str, choices=choices)
+
+
+@dataclass(frozen=True)
+class StyleParams:
+    """All the knobs of one run. Defaults are chosen for quality at 512 px long side."""
+
+    size: int = _knob(512, "long side of the output in pixels", _parse_int, lo=16, hi=4096)
+    iterations: int = _knob(
+        400, "optimizer iterations over all scales (most run at low resolution)", _parse_int,
+        lo=1, hi=10_000,
+    )
+    content_weight: float = _knob(1.0, "weight of the content loss", _parse_float, lo=0, hi=1e6)
+    style_weight: float = _knob(30.0, "weight of the style loss", _parse_float, lo=0, hi=1e9)
+    tv_weight: float = _knob(
+        1.0, "weight of the total-variation (smoothness) loss", _parse_float, lo=0, hi=1e6
+    )
+    content_layers: LayerWeights = _knob(
+        (("relu4_2", 1.0),), "content layers with weights, e.g. relu4_2:1", parse_layer_weights
+    )
+    style_layers: LayerWeights = _knob(
+        (("relu1_1", 1.0), ("relu2_1", 1.0), ("relu3_1", 1.0), ("relu4_1", 1.0),
+         ("relu5_1", 1.0)),
+        "style layers with weights, e.g. relu1_1:1,relu2_1:1", parse_layer_weights,
+    )
+    optimizer: Optimizer = _choice("lbfgs", "optimizer", Optimizer)
+    learning_rate: float = _knob(
+        0.02, "Adam step size (pixel values are 0..1)", _parse_float, lo=1e-5, hi=1.0
+    )
+    init_noise: float = _knob(
+        0.0, "start image: 0 = the content, 1 = noise, between = a blend", _parse_float,
+        lo=0, hi=1,
+    )
+    style_scale: float = _knob(
+        1.0, "style image size relative to the output", _parse_float, lo=0.1, hi=4.0
+    )
+    style_blend: tuple[float, ...] = _knob(
+        (), "blend weights of several style images, e.g. 0.7,0.3 (default equal)", _parse_floats
+    )
+    pooling: Pooling = _choice("max", "VGG pooling", Pooling)
+    preserve_color: ColorMode = _choice(
+        "none", "keep the content's colours: luminance transfer or histogram matching", ColorMode
+    )
+    min_size: int = _knob(
+        128, "long side of the coarsest scale; equal to size for a single scale", _parse_int,
+        lo=16, hi=4096,
+    )
+    seed: int = _knob(0, "random seed", _parse_int, lo=0, hi=2**31 - 1)
+    precision: Precision = _choice(
+        "auto", "arithmetic: auto = bf16/fp16 where the device is fast at it", Precision
+    )
+    weights: str = _knob(
+        "caffe",
+        "VGG19 weights: caffe (original, offline), torchvision (downloads), or a file path",
+        str,
+    )
+
+    def __post_init__(self) -> None:
+        for knob in knobs():
+            value = getattr(self, knob.name)
+            if knob.choices and value not in knob.choices:
+                raise ParamError(knob.name, f"{value!r} is not {knob.describe_range()}")
+            if knob.lo is not None and knob.hi is not None:
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise ParamError(knob.name, f"{value!r} is not a number")
+                if not (math.isfinite(value) and knob.lo <= value <= knob.hi):
+                    raise ParamError(knob.name, f"{value!r} is not {knob.describe_range()}")
+        for name in ("content_layers", "style_layers"):
+            _check_layers(name, getattr(self, name))
+        if any(not (math.isfinite(w) and w >= 0) for w in self.style_blend):
+            raise ParamError("style_blend", "weights must be finite and not negative")
+        if self.style_blend and sum(self.style_blend) <= 0:
+            raise ParamError("style_blend", "at least one weight must be above 0")
+        if self.min_size > self.size:
+            raise ParamError("min_size", f"must not exceed --size ({self.size})")
+        if not self.weights.strip():
+            raise ParamError("weights", "must name a source or a file")
+
+    def replace(self, **changes: Any) -> StyleParams:
+        return dataclasses.replace(self, **changes)
+
+    def with_strings(self, values: Mapping[str, str]) -> StyleParams:
+        """Apply textual values (from a command line, a chat message or a settings store).
+
+        Keys are knob names with ``_`` or ``-``; raises :class:`ParamError` naming the knob.
+        """
+        by_name = {knob.name: knob for knob in knobs()}
+        changes: dict[str, Any] = {}
+        for key, text in values.items():
+            name = key.strip().lstrip("-").replace("-", "_")
+            knob = by_name.get(name)
+            if knob is None:
+                raise ParamError(name, "unknown option")
+            try:
+                changes[name] = knob.parse(text.strip())
+            except (ValueError, OverflowError) as exc:
+                raise ParamError(name, f"{text!r}: {exc}; expected {knob.describe_range()}") from exc
+        return self.replace(**changes)
+
+    def as_strings(self) -> dict[str, str]:
+        """Every knob as text, the inverse of :meth:`with_strings`."""
+        out = {}
+        for knob in knobs():
+            value = getattr(self, knob.name)
+            if knob.name.endswith("_layers"):
+                out[knob.name] = format_layer_weights(value)
+            elif isinstance(value, tuple):
+                out[knob.name] = ",".join(_fmt(v) for v in value)
+            elif isinstance(value, float):
+                out[knob.name] = _fmt(value)
+            else:
+                out[knob.name] = str(value)
+        return out
+
+    def blend_weights(self, n_styles: int) -> tuple[float, ...]:
+        """Normalised blend weights for ``n_styles`` style images."""
+        if not self.style_blend:
+            return tuple(1.0 / n_styles for _ in range(n_styles))
+        if len(self.style_blend) != n_styles:
+            raise ParamError(
+                "style_blend", f"has {len(self.style_blend)} weights for {n_styles} style images"
+            )
+        total = sum(self.style_blend)
+        return tuple(w / total for w in self.style_blend)
+
+    def scale_sizes(self) -> tuple[int, ...]:
+        """Long sides of the coarse-to-fine pyramid, coarsest first (halving down to min_size)."""
+        sizes = [self.size]
+        while sizes[-1] // 2 >= self.min_size:
+            sizes.append(sizes[-1] // 2)
+        return tuple(reversed(sizes))
+
+    def scale_iterations(self) -> tuple[int, ...]:
+        """Iterations per scale: each coarser scale gets twice the iterations of the next finer.
+
+        A coarse iteration costs a quarter of the next finer one, so most of the work of shaping
+        the image happens cheaply; the finer scales refine detail.
+        """
+        n = len(self.scale_sizes())
+        shares = [2.0 ** (n - 1 - k) for k in range(n)]
+        total = sum(shares)
+        counts = [max(1, round(self.iterations * s / total)) for s in shares]
+        counts[-1] = max(1, self.iterations - sum(counts[:-1]))
+        return tuple(counts)
+
+    @property
+    def deepest_layer(self) -> str:
+        used = [name for name, _ in self.content_layers + self.style_layers]
+        return max(used, key=LAYER_NAMES.index)
+
+
+def _check_layers(name: str, layers: LayerWeights) -> None:
+    if not layers:
+        raise ParamError(name, "needs at least one layer")
+    for layer, weight in layers:
+        if layer not in LAYER_NAMES:
+            raise ParamError(name, f"unknown layer {layer!r}; layers are relu1_1 ... relu5_4")
+        if not (math.isfinite(weight) and weight >= 0):
+            raise ParamError(name, f"weight of {layer} must be finite and not negative")
+
+
+def knobs() -> Iterator[Knob]:
+    """Every knob of :class:`StyleParams`, in declaration order."""
+    for f in dataclasses.fields(StyleParams):
+        meta = f.metadata
+        yield Knob(
+            name=f.name,
+            help=meta["help"],
+            default=f.default,
+            parse=meta["parse"],
+            lo=meta["lo"],
+            hi=meta["hi"],
+            choices=meta["choices"],
+        )
+
+
+__all__ = [
+    "WEIGHT_SOURCES",
+    "ColorMode",
+    "Knob",
+    "LayerWeights",
+    "ParamError",
+    "StyleParams",
+    "flag_name",
+    "knobs",
+    "parse_layer_weights",
+]

@@ -1,0 +1,115 @@
+"""VGG19 convolutional feature extractor, truncated after the deepest layer in use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import torch
+from torch import nn
+
+# (block, convs per block, out channels) of VGG19's 16 conv layers.
+_BLOCKS = ((1, 2, 64), (2, 2, 128), (3, 4, 256), (4, 4, 512), (5, 4, 512))
+
+CONV_NAMES: tuple[str, ...] = tuple(
+    f"conv{b}_{i}" for b, n, _ in _BLOCKS for i in range(1, n + 1)
+)
+
+
+def _layer_names() -> tuple[str, ...]:
+    names: list[str] = []
+    for b, n, _ in _BLOCKS:
+        for i in range(1, n + 1):
+            names += [f"conv{b}_{i}", f"relu{b}_{i}"]
+        names.append(f"pool{b}")
+    return tuple(names)
+
+
+LAYER_NAMES: tuple[str, ...] = _layer_names()
+
+
+def conv_shapes() -> dict[str, tuple[int, int]]:
+    """``conv name -> (in channels, out channels)`` for all 16 convs."""
+    shapes: dict[str, tuple[int, int]] = {}
+    c_in = 3
+    for b, n, c_out in _BLOCKS:
+        for i in range(1, n + 1):
+            shapes[f"conv{b}_{i}"] = (c_in, c_out)
+            c_in = c_out
+    return shapes
+
+
+class Normalize(nn.Module):
+    """Maps RGB pixels in 0..1 to what a set of weights was trained on."""
+
+    def __init__(self, channel_order: tuple[int, int, int], mean: torch.Tensor, std: torch.Tensor):
+        super().__init__()
+        self.channel_order = list(channel_order)
+        self.register_buffer("mean", mean.view(1, 3, 1, 1))
+        self.register_buffer("std", std.view(1, 3, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x[:, self.channel_order] - self.mean) / self.std
+
+
+class VGGEncoder(nn.Module):
+    """Frozen VGG19 features; :meth:`forward` returns the requested layers' activations."""
+
+    def __init__(
+        self,
+        convs: dict[str, tuple[torch.Tensor, torch.Tensor]],
+        normalize: Normalize,
+        *,
+        deepest: str,
+        pooling: str = "max",
+        keep: Iterable[str] = (),
+    ) -> None:
+        super().__init__()
+        self.normalize = normalize
+        keep = set(keep) | {deepest}
+        shapes = conv_shapes()
+        layers: dict[str, nn.Module] = {}
+        for name in LAYER_NAMES[: LAYER_NAMES.index(deepest) + 1]:
+            if name.startswith("conv"):
+                c_in, c_out = shapes[name]
+                conv = nn.Conv2d(c_in, c_out, kernel_size=3, padding=1)
+                weight, bias = convs[name]
+                conv.weight.data.copy_(weight)
+                conv.bias.data.copy_(bias)
+                layers[name] = conv
+            elif name.startswith("relu"):
+                # In place saves memory unless the conv output feeding it is itself a feature.
+                conv_name = "conv" + name[4:]
+                layers[name] = nn.ReLU(inplace=conv_name not in keep)
+            else:
+                pool = nn.MaxPool2d if pooling == "max" else nn.AvgPool2d
+                layers[name] = pool(kernel_size=2, stride=2)
+        self.layers = nn.ModuleDict(layers)
+        self.requires_grad_(False)
+        self.eval()
+
+    def forward(self, image: torch.Tensor, wanted: frozenset[str]) -> dict[str, torch.Tensor]:
+        x = self.normalize(image)
+        out: dict[str, torch.Tensor] = {}
+        remaining = len(wanted)
+        for name, layer in self.layers.items():
+            x = layer(x)
+            if name in wanted:
+                out[name] = x
+                remaining -= 1
+                if remaining == 0:
+                    break
+        return out
+
+
+def forward_flops(height: int, width: int, deepest: str) -> float:
+    """Floating-point operations of one forward pass of the convs up to ``deepest``."""
+    shapes = conv_shapes()
+    flops = 0.0
+    h, w = height, width
+    for name in LAYER_NAMES[: LAYER_NAMES.index(deepest) + 1]:
+        if name.startswith("conv"):
+            c_in, c_out = shapes[name]
+            flops += 2.0 * c_in * c_out * 9 * h * w
+        elif name.startswith("pool"):
+            h, w = h // 2, w // 2
+    return flops
