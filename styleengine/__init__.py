@@ -1,6 +1,6 @@
 """Neural style transfer (Gatys et al., arXiv:1508.06576) on VGG19, as a typed library."""
 
-from styleengine.engine import CancelToken, Cancelled, Progress, Result, stylize
+from styleengine.engine import Cancelled, CancelToken, Progress, Result, stylize
 from styleengine.images import EncodedImage, ImageError, encode_image, load_image, save_image
 from styleengine.params import Knob, ParamError, StyleParams, knobs
 from styleengine.weights import WeightsError

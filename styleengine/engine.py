@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 from PIL import Image
+from torch import nn
 
 from styleengine import color
 from styleengine.device import Placement, placement
@@ -80,7 +81,7 @@ class CancelToken:
         return self._event.is_set()
 
 
-class Cancelled(Exception):  # noqa: N818 - reads as "raise Cancelled"
+class Cancelled(Exception):
     """The run was cancelled; ``iteration`` is how far it got."""
 
     def __init__(self, iteration: int, iterations: int) -> None:
@@ -186,7 +187,7 @@ class _Run:
     @torch.no_grad()
     def _scale_setup(
         self, size: tuple[int, int]
-    ) -> tuple[torch.Tensor, torch.Tensor | None, dict[str, ContentLoss], dict[str, StyleLoss]]:
+    ) -> tuple[torch.Tensor, torch.Tensor | None, _Objective]:
         content = self._tensor(self.content, size)
         content_feats = self._features(content, self.wanted)
         content_losses = {name: ContentLoss(content_feats[name]) for name in self.content_layers}
@@ -211,7 +212,7 @@ class _Run:
         style_losses = {
             name: StyleLoss(targets[name], layer_masks[name]) for name in self.style_layers
         }
-        return content, pixel_mask, content_losses, style_losses
+        return content, pixel_mask, _Objective(self.params, content_losses, style_losses)
 
     def _initial(self, content: torch.Tensor, previous: torch.Tensor | None) -> torch.Tensor:
         if previous is not None:
@@ -229,96 +230,62 @@ class _Run:
         preview_size: int,
         cancel: CancelToken | None,
     ) -> Result:
-        p = self.params
-        tv = TVLoss()
-        started = time.perf_counter()
-        work = [n * w * h for n, (w, h) in zip(self.iterations, self.sizes, strict=True)]
-        done_iterations = 0
-        history: list[float] = []
-        terms: dict[str, torch.Tensor] = {}
+        self.report = _Reporter(
+            on_progress, progress_every, preview_every, preview_size, self.sizes, self.iterations
+        )
         image: torch.Tensor | None = None
         content = torch.empty(0)
-        for k, (size, n_iter) in enumerate(zip(self.sizes, self.iterations, strict=True)):
-            content, pixel_mask, content_losses, style_losses = self._scale_setup(size)
-            x = self._initial(content, image).contiguous().requires_grad_(True)
-            # A contiguous gradient buffer up front: the network runs channels_last, and
-            # L-BFGS needs to view the gradient flat.
-            x.grad = torch.zeros_like(x)
-            optimizer = self._optimizer(x)
-            c_norm = sum(self.content_layers.values()) or 1.0
-            s_norm = sum(self.style_layers.values()) or 1.0
-
-            def closure(
-                x: torch.Tensor = x,
-                optimizer: torch.optim.Optimizer = optimizer,
-                content_losses: dict[str, ContentLoss] = content_losses,
-                style_losses: dict[str, StyleLoss] = style_losses,
-            ) -> torch.Tensor:
-                optimizer.zero_grad(set_to_none=False)
-                feats = self._features(x, self.wanted)
-                c = sum(
-                    self.content_layers[n] * loss(feats[n]) for n, loss in content_losses.items()
-                )
-                s = sum(self.style_layers[n] * loss(feats[n]) for n, loss in style_losses.items())
-                t = tv(x)
-                total = p.content_weight * c / c_norm + p.style_weight * s / s_norm
-                total = total + p.tv_weight * t
-                total.backward()
-                terms.update(content=c.detach(), style=s.detach(), tv=t.detach(), total=total.detach())
-                return total
-
-            scale_started = time.perf_counter()
-            for i in range(n_iter):
-                if cancel is not None and cancel.cancelled:
-                    raise Cancelled(done_iterations, self.total)
-                optimizer.step(closure)
-                with torch.no_grad():
-                    x.clamp_(0.0, 1.0)
-                    if pixel_mask is not None:
-                        x.copy_(x * pixel_mask + content * (1.0 - pixel_mask))
-                done_iterations += 1
-                history.append(float(terms["total"]))
-                last_of_scale = i == n_iter - 1
-                wants_progress = done_iterations % progress_every == 0 or last_of_scale
-                if on_progress is None or not wants_progress:
-                    continue
-                losses = {key: float(value) for key, value in terms.items()}
-                rate = (time.perf_counter() - scale_started) / ((i + 1) * size[0] * size[1])
-                remaining = (n_iter - i - 1) * size[0] * size[1] + sum(work[k + 1 :])
-                wants_preview = preview_every > 0 and (
-                    done_iterations % preview_every == 0 or done_iterations == self.total
-                )
-                preview = None
-                if wants_preview:
-                    preview = self._preview(x, preview_size)
-                on_progress(
-                    Progress(
-                        scale=k + 1,
-                        scales=len(self.sizes),
-                        size=size,
-                        iteration=done_iterations,
-                        iterations=self.total,
-                        losses=losses,
-                        elapsed=time.perf_counter() - started,
-                        eta=rate * remaining,
-                        preview=preview,
-                    )
-                )
-            image = x.detach()
-            del optimizer
+        for scale, size in enumerate(self.sizes):
+            content, pixel_mask, objective = self._scale_setup(size)
+            x = self._initial(content, image)
+            image = self._optimize_scale(scale, x, objective, content, pixel_mask, cancel)
         assert image is not None
-        if p.preserve_color == "luminance":
+        if self.params.preserve_color == "luminance":
             image = color.transfer_luminance(image, content)
         return Result(
             image=to_image(image),
-            params=p,
-            iterations=done_iterations,
-            elapsed=time.perf_counter() - started,
-            losses={key: float(value) for key, value in terms.items()},
+            params=self.params,
+            iterations=self.report.done,
+            elapsed=self.report.elapsed,
+            losses=self.report.last_losses,
             device=str(self.place.device),
             precision=self.place.precision,
-            history=history,
+            history=self.report.history,
         )
+
+    def _optimize_scale(
+        self,
+        scale: int,
+        x: torch.Tensor,
+        objective: _Objective,
+        content: torch.Tensor,
+        pixel_mask: torch.Tensor | None,
+        cancel: CancelToken | None,
+    ) -> torch.Tensor:
+        x = x.contiguous().requires_grad_(True)
+        # A contiguous gradient buffer up front: the network runs channels_last, and L-BFGS
+        # views the gradient flat.
+        x.grad = torch.zeros_like(x)
+        optimizer = self._optimizer(x)
+        terms: dict[str, torch.Tensor] = {}
+
+        def closure() -> torch.Tensor:
+            optimizer.zero_grad(set_to_none=False)
+            terms.update(objective(self._features(x, self.wanted), x))
+            terms["total"].backward()
+            return terms["total"]
+
+        self.report.start_scale()
+        for i in range(self.iterations[scale]):
+            if cancel is not None and cancel.cancelled:
+                raise Cancelled(self.report.done, self.report.total)
+            optimizer.step(closure)
+            with torch.no_grad():
+                x.clamp_(0.0, 1.0)
+                if pixel_mask is not None:
+                    x.copy_(x * pixel_mask + content * (1.0 - pixel_mask))
+            self.report.iteration_done(scale, i, terms, lambda: self._preview(x))
+        return x.detach()
 
     def _optimizer(self, x: torch.Tensor) -> torch.optim.Optimizer:
         if self.params.optimizer == "adam":
@@ -326,14 +293,128 @@ class _Run:
         # One iteration per step() so that cancellation and progress see every iteration;
         # the tolerances are off because a fixed iteration budget decides when to stop.
         return torch.optim.LBFGS(
-            [x], lr=1.0, max_iter=1, history_size=LBFGS_HISTORY,
-            tolerance_grad=-1.0, tolerance_change=-1.0,
+            [x],
+            lr=1.0,
+            max_iter=1,
+            history_size=LBFGS_HISTORY,
+            tolerance_grad=-1.0,
+            tolerance_change=-1.0,
         )
 
-    def _preview(self, x: torch.Tensor, preview_size: int) -> Image.Image:
+    def _preview(self, x: torch.Tensor) -> Image.Image:
         image = x.detach()
         if self.params.preserve_color == "luminance":
             content = self._tensor(self.content, (x.shape[-1], x.shape[-2]))
             image = color.transfer_luminance(image, content)
         preview = to_image(image)
-        return resize(preview, fit_long_side(preview.size, min(preview_size, max(preview.size))))
+        long_side = min(self.report.preview_size, max(preview.size))
+        return resize(preview, fit_long_side(preview.size, long_side))
+
+
+class _Objective(nn.Module):
+    """Weighted sum of the content, style and total-variation terms at one scale."""
+
+    def __init__(
+        self,
+        params: StyleParams,
+        content_losses: dict[str, ContentLoss],
+        style_losses: dict[str, StyleLoss],
+    ) -> None:
+        super().__init__()
+        self.params = params
+        self.content_losses = content_losses
+        self.style_losses = style_losses
+        self.content_layers = dict(params.content_layers)
+        self.style_layers = dict(params.style_layers)
+        self.content_norm = sum(self.content_layers.values()) or 1.0
+        self.style_norm = sum(self.style_layers.values()) or 1.0
+        self.tv = TVLoss()
+
+    def forward(
+        self, feats: dict[str, torch.Tensor], image: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
+        p = self.params
+        c = sum(self.content_layers[n] * loss(feats[n]) for n, loss in self.content_losses.items())
+        s = sum(self.style_layers[n] * loss(feats[n]) for n, loss in self.style_losses.items())
+        t = self.tv(image)
+        total = (
+            p.content_weight * c / self.content_norm
+            + p.style_weight * s / self.style_norm
+            + p.tv_weight * t
+        )
+        return {"content": c, "style": s, "tv": t, "total": total}
+
+
+class _Reporter:
+    """Counts iterations, keeps the loss history and calls ``on_progress`` at its cadence."""
+
+    def __init__(
+        self,
+        on_progress: ProgressCallback | None,
+        every: int,
+        preview_every: int,
+        preview_size: int,
+        sizes: list[tuple[int, int]],
+        iterations: tuple[int, ...],
+    ) -> None:
+        self.on_progress = on_progress
+        self.every = every
+        self.preview_every = preview_every
+        self.preview_size = preview_size
+        self.sizes = sizes
+        self.iterations = iterations
+        self.total = sum(iterations)
+        self.done = 0
+        self.history: list[float] = []
+        self.last_losses: dict[str, float] = {}
+        self.started = time.perf_counter()
+        self.scale_started = self.started
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def start_scale(self) -> None:
+        self.scale_started = time.perf_counter()
+
+    def iteration_done(
+        self,
+        scale: int,
+        index: int,
+        terms: dict[str, torch.Tensor],
+        preview: Callable[[], Image.Image],
+    ) -> None:
+        self.done += 1
+        self.history.append(float(terms["total"]))
+        last_of_scale = index == self.iterations[scale] - 1
+        reporting = self.on_progress is not None and (self.done % self.every == 0 or last_of_scale)
+        if reporting or last_of_scale:
+            self.last_losses = {key: float(value) for key, value in terms.items()}
+        if not reporting:
+            return
+        w, h = self.sizes[scale]
+        # Time per pixel-iteration at this scale, times the pixel-iterations still to run.
+        rate = (time.perf_counter() - self.scale_started) / ((index + 1) * w * h)
+        remaining = (self.iterations[scale] - index - 1) * w * h + sum(
+            n * sw * sh
+            for n, (sw, sh) in zip(
+                self.iterations[scale + 1 :], self.sizes[scale + 1 :], strict=True
+            )
+        )
+        wants_preview = self.preview_every > 0 and (
+            self.done % self.preview_every == 0 or self.done == self.total
+        )
+        assert self.on_progress is not None
+        self.on_progress(
+            Progress(
+                scale=scale + 1,
+                scales=len(self.sizes),
+                size=(w, h),
+                iteration=self.done,
+                iterations=self.total,
+                losses=self.last_losses,
+                elapsed=self.elapsed,
+                eta=rate * remaining,
+                preview=preview() if wants_preview else None,
+            )
+        )

@@ -34,10 +34,7 @@ def load_image(
     Raises :class:`ImageError` for empty, truncated, corrupt or non-image data, for images
     over ``max_pixels`` (checked from the header, before decoding) and for extreme aspect ratios.
     """
-    if isinstance(source, Image.Image):
-        image = source
-    else:
-        image = _open(source, name)
+    image = source if isinstance(source, Image.Image) else _open(source, name)
     width, height = image.size
     if width < 1 or height < 1:
         raise ImageError(f"{name} has no pixels")
@@ -74,7 +71,7 @@ def _open(source: bytes | str | Path | BinaryIO, name: str) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             return Image.open(source)
     except UnidentifiedImageError as exc:
-        raise ImageError(f"{name} is not an image format this bot can read") from exc
+        raise ImageError(f"{name} is not in an image format that can be read") from exc
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageError(f"{name} is too large to decode safely") from exc
     except (OSError, SyntaxError, ValueError) as exc:
@@ -184,7 +181,9 @@ def _encode(image: Image.Image, fmt: str, quality: int) -> bytes:
     elif fmt == "webp":
         image.save(buffer, "WEBP", quality=quality, method=4)
     else:
-        image.save(buffer, "JPEG", quality=quality, optimize=True, subsampling=0 if quality >= 90 else 2)
+        image.save(
+            buffer, "JPEG", quality=quality, optimize=True, subsampling=0 if quality >= 90 else 2
+        )
     return buffer.getvalue()
 
 

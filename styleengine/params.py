@@ -120,8 +120,11 @@ class StyleParams:
 
     size: int = _knob(512, "long side of the output in pixels", _parse_int, lo=16, hi=4096)
     iterations: int = _knob(
-        400, "optimizer iterations over all scales (most run at low resolution)", _parse_int,
-        lo=1, hi=10_000,
+        400,
+        "optimizer iterations over all scales (most run at low resolution)",
+        _parse_int,
+        lo=1,
+        hi=10_000,
     )
     content_weight: float = _knob(1.0, "weight of the content loss", _parse_float, lo=0, hi=1e6)
     style_weight: float = _knob(30.0, "weight of the style loss", _parse_float, lo=0, hi=1e9)
@@ -132,17 +135,20 @@ class StyleParams:
         (("relu4_2", 1.0),), "content layers with weights, e.g. relu4_2:1", parse_layer_weights
     )
     style_layers: LayerWeights = _knob(
-        (("relu1_1", 1.0), ("relu2_1", 1.0), ("relu3_1", 1.0), ("relu4_1", 1.0),
-         ("relu5_1", 1.0)),
-        "style layers with weights, e.g. relu1_1:1,relu2_1:1", parse_layer_weights,
+        (("relu1_1", 1.0), ("relu2_1", 1.0), ("relu3_1", 1.0), ("relu4_1", 1.0), ("relu5_1", 1.0)),
+        "style layers with weights, e.g. relu1_1:1,relu2_1:1",
+        parse_layer_weights,
     )
     optimizer: Optimizer = _choice("lbfgs", "optimizer", Optimizer)
     learning_rate: float = _knob(
         0.02, "Adam step size (pixel values are 0..1)", _parse_float, lo=1e-5, hi=1.0
     )
     init_noise: float = _knob(
-        0.0, "start image: 0 = the content, 1 = noise, between = a blend", _parse_float,
-        lo=0, hi=1,
+        0.0,
+        "start image: 0 = the content, 1 = noise, between = a blend",
+        _parse_float,
+        lo=0,
+        hi=1,
     )
     style_scale: float = _knob(
         1.0, "style image size relative to the output", _parse_float, lo=0.1, hi=4.0
@@ -155,8 +161,11 @@ class StyleParams:
         "none", "keep the content's colours: luminance transfer or histogram matching", ColorMode
     )
     min_size: int = _knob(
-        128, "long side of the coarsest scale; equal to size for a single scale", _parse_int,
-        lo=16, hi=4096,
+        128,
+        "long side of the coarsest scale; equal to size for a single scale",
+        _parse_int,
+        lo=16,
+        hi=4096,
     )
     seed: int = _knob(0, "random seed", _parse_int, lo=0, hi=2**31 - 1)
     precision: Precision = _choice(
@@ -207,7 +216,9 @@ class StyleParams:
             try:
                 changes[name] = knob.parse(text.strip())
             except (ValueError, OverflowError) as exc:
-                raise ParamError(name, f"{text!r}: {exc}; expected {knob.describe_range()}") from exc
+                raise ParamError(
+                    name, f"{text!r}: {exc}; expected {knob.describe_range()}"
+                ) from exc
         return self.replace(**changes)
 
     def as_strings(self) -> dict[str, str]:

@@ -10,9 +10,7 @@ from torch import nn
 # (block, convs per block, out channels) of VGG19's 16 conv layers.
 _BLOCKS = ((1, 2, 64), (2, 2, 128), (3, 4, 256), (4, 4, 512), (5, 4, 512))
 
-CONV_NAMES: tuple[str, ...] = tuple(
-    f"conv{b}_{i}" for b, n, _ in _BLOCKS for i in range(1, n + 1)
-)
+CONV_NAMES: tuple[str, ...] = tuple(f"conv{b}_{i}" for b, n, _ in _BLOCKS for i in range(1, n + 1))
 
 
 def _layer_names() -> tuple[str, ...]:
@@ -41,7 +39,9 @@ def conv_shapes() -> dict[str, tuple[int, int]]:
 class Normalize(nn.Module):
     """Maps RGB pixels in 0..1 to what a set of weights was trained on."""
 
-    def __init__(self, channel_order: tuple[int, int, int], mean: torch.Tensor, std: torch.Tensor):
+    def __init__(
+        self, channel_order: tuple[int, int, int], mean: torch.Tensor, std: torch.Tensor
+    ) -> None:
         super().__init__()
         self.channel_order = list(channel_order)
         self.register_buffer("mean", mean.view(1, 3, 1, 1))

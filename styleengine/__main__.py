@@ -1,0 +1,5 @@
+import sys
+
+from styleengine.cli import main
+
+sys.exit(main())
