@@ -271,9 +271,10 @@ class _Run:
 
         def closure() -> torch.Tensor:
             optimizer.zero_grad(set_to_none=False)
-            terms.update(objective(self._features(x, self.wanted), x))
-            terms["total"].backward()
-            return terms["total"]
+            losses = objective(self._features(x, self.wanted), x)
+            losses["total"].backward()
+            terms.update({key: value.detach() for key, value in losses.items()})
+            return losses["total"]
 
         self.report.start_scale()
         for i in range(self.iterations[scale]):
