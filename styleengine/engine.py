@@ -139,12 +139,21 @@ def stylize(
 
 @functools.lru_cache(maxsize=8)
 def encoder_for(
-    weights: str, pooling: str, deepest: str, keep: tuple[str, ...], device: str
+    weights: str,
+    pooling: str,
+    deepest: str,
+    keep: tuple[str, ...],
+    device: str,
+    dtype: torch.dtype = torch.float32,
 ) -> VGGEncoder:
-    """A frozen encoder, built once per process for each configuration and device."""
+    """A frozen encoder, built once per process for each configuration, device and type.
+
+    The weights are stored in the compute type: autocast would otherwise cast every frozen
+    weight again on every forward pass (its cache covers only tensors that require grad).
+    """
     vgg = load_weights(weights)
     encoder = VGGEncoder(vgg.convs, vgg.normalize(), deepest=deepest, pooling=pooling, keep=keep)
-    return encoder.to(device=device, memory_format=torch.channels_last)
+    return encoder.to(device=device, dtype=dtype, memory_format=torch.channels_last)
 
 
 class _Run:
@@ -169,8 +178,14 @@ class _Run:
         self.style_layers = dict(params.style_layers)
         self.wanted = frozenset(self.content_layers) | frozenset(self.style_layers)
         keep = tuple(sorted(name for name in self.wanted if name.startswith("conv")))
+        self.dtype = place.autocast_dtype or torch.float32
         self.encoder = encoder_for(
-            params.weights, params.pooling, params.deepest_layer, keep, str(place.device)
+            params.weights,
+            params.pooling,
+            params.deepest_layer,
+            keep,
+            str(place.device),
+            self.dtype,
         )
         self.sizes = [fit_long_side(content.size, s) for s in params.scale_sizes()]
         self.iterations = params.scale_iterations()
@@ -182,7 +197,8 @@ class _Run:
 
     def _features(self, image: torch.Tensor, wanted: frozenset[str]) -> dict[str, torch.Tensor]:
         with self.place.autocast():
-            return self.encoder(image.contiguous(memory_format=torch.channels_last), wanted)
+            image = image.to(self.dtype).contiguous(memory_format=torch.channels_last)
+            return self.encoder(image, wanted)
 
     @torch.no_grad()
     def _scale_setup(

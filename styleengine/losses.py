@@ -11,13 +11,34 @@ import torch
 from torch import nn
 
 
+class _Gram(torch.autograd.Function):
+    """``x.T @ x`` for ``x`` of (1, positions, channels), whose backward is one product,
+    ``x @ (g + g.T)``, instead of autograd's two products and a sum."""
+
+    @staticmethod
+    def forward(ctx: torch.autograd.function.FunctionCtx, x: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(x)
+        return x.mT @ x
+
+    @staticmethod
+    def backward(ctx: torch.autograd.function.FunctionCtx, grad: torch.Tensor) -> torch.Tensor:
+        (x,) = ctx.saved_tensors  # type: ignore[attr-defined]
+        return x @ (grad + grad.mT).to(x.dtype)
+
+
 def gram(features: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-    """Channel co-occurrence of ``features`` (1, C, H, W), averaged over (masked) positions."""
-    f = features.float().flatten(2)  # (1, C, HW)
+    """Channel co-occurrence of ``features`` (1, C, H, W), averaged over (masked) positions.
+
+    Features are read as (positions, channels), a free view of channels_last memory. The
+    product runs in the features' own type: bf16 products are exact in the fp32 accumulators,
+    so this is the fp32 Gram of the same features up to the final rounding, at bf16 speed.
+    The result is fp32.
+    """
+    x = features.permute(0, 2, 3, 1).flatten(1, 2)  # (1, HW, C)
     if mask is None:
-        return f @ f.transpose(1, 2) / f.shape[-1]
-    m = mask.flatten(2)  # (1, 1, HW)
-    return (f * m) @ f.transpose(1, 2) / m.sum().clamp_min(1.0)
+        return _Gram.apply(x).float() / x.shape[1]
+    m = mask.permute(0, 2, 3, 1).flatten(1, 2).to(x.dtype)  # (1, HW, 1)
+    return ((x * m).mT @ x).float() / mask.sum().clamp_min(1.0)
 
 
 def _relative_sq_error(x: torch.Tensor, target: torch.Tensor, energy: torch.Tensor) -> torch.Tensor:

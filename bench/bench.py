@@ -1,0 +1,149 @@
+"""Speed of the style engine: seconds per iteration, achieved GFLOPS, and a default run.
+
+    python bench/bench.py [--sizes 256 384 512] [--iterations 12] [--device cpu] [--no-default-run]
+
+Prints the machine, the measured GEMM peak, a table per size and precision, and the wall time of
+a default 512 px run (examples/astronaut.jpg, square: the most pixels a 512 px run can have).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import platform
+import time
+from pathlib import Path
+
+import torch
+
+from styleengine import StyleParams, stylize
+from styleengine.device import available_devices, resolve_device
+from styleengine.vgg import forward_flops
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+CONTENT = EXAMPLES / "astronaut.jpg"
+STYLE = EXAMPLES / "starry_night.jpg"
+
+
+def machine(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"{torch.cuda.get_device_name(device)}, torch {torch.__version__}"
+    cpu = platform.processor() or "cpu"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {torch.get_num_threads()} threads, torch {torch.__version__}"
+
+
+def gemm_peak(device: torch.device, dtype: torch.dtype) -> float:
+    """Best GFLOPS of square matrix products: the practical peak this device reaches."""
+    best = 0.0
+    for n in (1024, 2048, 3072):
+        a = torch.randn(n, n, device=device, dtype=dtype)
+        b = torch.randn(n, n, device=device, dtype=dtype)
+        a @ b
+        _sync(device)
+        started = time.perf_counter()
+        repeats = 5
+        for _ in range(repeats):
+            a @ b
+        _sync(device)
+        best = max(best, 2 * n**3 * repeats / (time.perf_counter() - started) / 1e9)
+    return best
+
+
+def conv_peak(device: torch.device, dtype: torch.dtype) -> float:
+    """Best GFLOPS of a large 3x3 convolution (256 -> 256 channels, channels_last)."""
+    conv = torch.nn.Conv2d(256, 256, 3, padding=1).to(device, dtype, memory_format=torch.channels_last)
+    conv.requires_grad_(False)
+    best = 0.0
+    for side in (64, 96, 128):
+        x = torch.randn(1, 256, side, side, device=device, dtype=dtype)
+        x = x.contiguous(memory_format=torch.channels_last)
+        conv(x)
+        _sync(device)
+        started = time.perf_counter()
+        repeats = 5
+        for _ in range(repeats):
+            conv(x)
+        _sync(device)
+        flops = 2 * 256 * 256 * 9 * side * side * repeats
+        best = max(best, flops / (time.perf_counter() - started) / 1e9)
+    return best
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def seconds_per_iteration(
+    size: int, precision: str, iterations: int, device: torch.device
+) -> tuple[float, tuple[int, int]]:
+    """Median time of the optimizer loop (L-BFGS step, losses, clamp) after two warm-up steps."""
+    stamps: list[float] = []
+    params = StyleParams(size=size, min_size=size, iterations=iterations + 2, precision=precision)
+    result = stylize(
+        CONTENT,
+        [STYLE],
+        params,
+        device=device,
+        progress_every=1,
+        on_progress=lambda p: stamps.append(time.perf_counter()),
+    )
+    steps = sorted(b - a for a, b in itertools.pairwise(stamps))
+    return steps[len(steps) // 2], result.image.size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[256, 384, 512])
+    parser.add_argument("--iterations", type=int, default=12)
+    parser.add_argument("--device", default=available_devices()[0])
+    parser.add_argument("--no-default-run", action="store_true")
+    args = parser.parse_args()
+    device = resolve_device(args.device)
+    precisions = ["fp32", "bf16"] + (["fp16"] if device.type == "cuda" else [])
+
+    print(f"machine: {machine(device)}")
+    peaks = {
+        dtype: max(gemm_peak(device, dtype), conv_peak(device, dtype))
+        for dtype in (torch.float32, torch.bfloat16)
+    }
+    peak = peaks[torch.float32]
+    print(
+        f"measured peak (best of large GEMMs and 3x3 convs): fp32 {peak:.0f} GFLOPS, "
+        f"bf16 {peaks[torch.bfloat16]:.0f} GFLOPS"
+    )
+    print()
+    print("| size (px) | precision | s/iteration | GFLOPS | % of measured fp32 peak |")
+    print("|---|---|---|---|---|")
+    deepest = StyleParams().deepest_layer
+    for size in args.sizes:
+        for precision in precisions:
+            seconds, (w, h) = seconds_per_iteration(size, precision, args.iterations, device)
+            # Forward plus the input-gradient pass, which costs as much again (weights frozen).
+            gflops = 2 * forward_flops(h, w, deepest) / seconds / 1e9
+            print(
+                f"| {w}x{h} | {precision} | {seconds:.3f} | {gflops:.0f} | "
+                f"{100 * gflops / peak:.0f} % |",
+                flush=True,
+            )
+    if not args.no_default_run:
+        started = time.perf_counter()
+        result = stylize(CONTENT, [STYLE], StyleParams(), device=device)
+        wall = time.perf_counter() - started
+        print()
+        print(
+            f"default run: {result.image.size[0]}x{result.image.size[1]}, "
+            f"{result.iterations} iterations over {len(StyleParams().scale_sizes())} scales, "
+            f"{result.precision}: {wall:.1f} s wall"
+        )
+
+
+if __name__ == "__main__":
+    main()
