@@ -58,7 +58,9 @@ def gemm_peak(device: torch.device, dtype: torch.dtype) -> float:
 
 def conv_peak(device: torch.device, dtype: torch.dtype) -> float:
     """Best GFLOPS of a large 3x3 convolution (256 -> 256 channels, channels_last)."""
-    conv = torch.nn.Conv2d(256, 256, 3, padding=1).to(device, dtype, memory_format=torch.channels_last)
+    conv = torch.nn.Conv2d(256, 256, 3, padding=1).to(
+        device, dtype, memory_format=torch.channels_last
+    )
     conv.requires_grad_(False)
     best = 0.0
     for side in (64, 96, 128):
