@@ -19,7 +19,6 @@ Optimizer = Literal["lbfgs", "adam"]
 Pooling = Literal["max", "avg"]
 ColorMode = Literal["none", "luminance", "histogram"]
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
-WEIGHT_SOURCES = ("caffe", "torchvision")
 
 
 class ParamError(ValueError):
@@ -299,7 +298,6 @@ def knobs() -> Iterator[Knob]:
 
 
 __all__ = [
-    "WEIGHT_SOURCES",
     "ColorMode",
     "Knob",
     "LayerWeights",
