@@ -247,7 +247,9 @@ class StyleParams:
         return tuple(w / total for w in self.style_blend)
 
     def scale_sizes(self) -> tuple[int, ...]:
-        """Long sides of the coarse-to-fine pyramid, coarsest first (halving down to min_size)."""
+        """Long sides of the coarse-to-fine pyramid, coarsest first, halving while the result
+        stays at least min_size: below about 128 px, relu4_2 is too coarse to hold the content
+        and the style takes over the layout."""
         sizes = [self.size]
         while sizes[-1] // 2 >= self.min_size:
             sizes.append(sizes[-1] // 2)

@@ -57,6 +57,7 @@ def test_pyramid_puts_most_iterations_at_low_resolution():
     params = StyleParams(size=512, min_size=128, iterations=700)
     assert params.scale_sizes() == (128, 256, 512)
     assert params.scale_iterations() == (400, 200, 100)
+    assert StyleParams(size=384, min_size=128).scale_sizes() == (192, 384)
     single = StyleParams(size=64, min_size=64, iterations=10)
     assert single.scale_sizes() == (64,)
     assert single.scale_iterations() == (10,)
