@@ -12,7 +12,7 @@ from tqdm import tqdm
 from styleengine.device import available_devices
 from styleengine.engine import Cancelled, CancelToken, Progress, stylize
 from styleengine.images import ImageError, save_image
-from styleengine.params import ParamError, StyleParams, knobs
+from styleengine.params import Knob, ParamError, StyleParams, knobs
 from styleengine.weights import WeightsError
 
 
@@ -36,11 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
             dest=knob.name,
             metavar=knob.name.upper() if not knob.choices else "{" + ",".join(knob.choices) + "}",
             default=None,
-            help=f"{knob.help} (default {defaults[knob.name]}; {knob.describe_range()})"
-            if knob.lo is not None or knob.choices
-            else f"{knob.help} (default {defaults[knob.name]})",
+            help=f"{knob.help} (default {defaults[knob.name]}{_range_note(knob)})",
         )
     return parser
+
+
+def _range_note(knob: Knob) -> str:
+    return f"; {knob.describe_range()}" if knob.lo is not None or knob.choices else ""
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -189,7 +189,6 @@ class _Run:
         )
         self.sizes = [fit_long_side(content.size, s) for s in params.scale_sizes()]
         self.iterations = params.scale_iterations()
-        self.total = sum(self.iterations)
         self.generator = torch.Generator().manual_seed(params.seed)
 
     def _tensor(self, image: Image.Image, size: tuple[int, int]) -> torch.Tensor:
@@ -292,6 +291,7 @@ class _Run:
             terms.update({key: value.detach() for key, value in losses.items()})
             return losses["total"]
 
+        keep = None if pixel_mask is None else 1.0 - pixel_mask  # where the content stays
         self.report.start_scale()
         for i in range(self.iterations[scale]):
             if cancel is not None and cancel.cancelled:
@@ -299,8 +299,8 @@ class _Run:
             optimizer.step(closure)
             with torch.no_grad():
                 x.clamp_(0.0, 1.0)
-                if pixel_mask is not None:
-                    x.copy_(x * pixel_mask + content * (1.0 - pixel_mask))
+                if keep is not None:
+                    x.lerp_(content, keep)
             self.report.iteration_done(scale, i, terms, lambda: self._preview(x))
         return x.detach()
 
