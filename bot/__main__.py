@@ -1,11 +1,72 @@
-"""Entry point of the Discord bot (not built yet: see the open issue for the bot)."""
+"""``python -m bot``: start StyleBot with the settings from the environment and ``.env``."""
 
+from __future__ import annotations
+
+import asyncio
+import logging
 import sys
+
+import discord
+from pydantic import ValidationError
+
+from bot.app import StyleBot
+from bot.settings import BotSettings
+
+log = logging.getLogger("bot")
+
+EXIT_CONFIG = 2
+EXIT_TOKEN_REJECTED = 3
+
+
+def load_settings() -> BotSettings | None:
+    try:
+        return BotSettings()  # type: ignore[call-arg]  # fields come from the environment
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"]) or "settings"
+            if error["type"] == "missing" and where == "DISCORD_TOKEN":
+                print(
+                    "StyleBot: DISCORD_TOKEN is not set. Put the bot's token in the "
+                    "environment or in .env (see .env.example).",
+                    file=sys.stderr,
+                )
+            else:
+                print(f"StyleBot: bad setting {where}: {error['msg']}", file=sys.stderr)
+        return None
+
+
+async def run(settings: BotSettings) -> int:
+    message_content = settings.message_content
+    while True:
+        bot = StyleBot(settings, message_content=message_content)
+        try:
+            async with bot:
+                await bot.start(settings.token.get_secret_value())
+            return 0
+        except discord.LoginFailure:
+            log.error("Discord rejected the token in DISCORD_TOKEN; check it in the portal.")
+            return EXIT_TOKEN_REJECTED
+        except discord.PrivilegedIntentsRequired:
+            if not message_content:
+                raise
+            log.warning(
+                "Discord refused the message-content intent (enable it in the developer "
+                "portal); reconnecting without it: slash commands and mentions still work."
+            )
+            message_content = False
 
 
 def main() -> int:
-    print("StyleBot: the Discord bot is not built yet; use `python -m styleengine` for now.")
-    return 0
+    settings = load_settings()
+    if settings is None:
+        return EXIT_CONFIG
+    discord.utils.setup_logging(
+        level=logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
+    )
+    try:
+        return asyncio.run(run(settings))
+    except KeyboardInterrupt:
+        return 0
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Neural style transfer (Gatys et al., arXiv:1508.06576) on VGG19, as a typed library."""
 
-from styleengine.engine import Cancelled, CancelToken, Progress, Result, stylize
+from styleengine.device import available_devices
+from styleengine.engine import Cancelled, CancelToken, OutOfMemory, Progress, Result, stylize
 from styleengine.images import EncodedImage, ImageError, encode_image, load_image, save_image
 from styleengine.params import Knob, ParamError, StyleParams, knobs
 from styleengine.weights import WeightsError
@@ -11,11 +12,13 @@ __all__ = [
     "EncodedImage",
     "ImageError",
     "Knob",
+    "OutOfMemory",
     "ParamError",
     "Progress",
     "Result",
     "StyleParams",
     "WeightsError",
+    "available_devices",
     "encode_image",
     "knobs",
     "load_image",

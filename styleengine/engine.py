@@ -81,6 +81,14 @@ class CancelToken:
         return self._event.is_set()
 
 
+class OutOfMemory(RuntimeError):
+    """The device ran out of memory for this run (CUDA OOM or a failed CPU allocation)."""
+
+    def __init__(self, device: str) -> None:
+        super().__init__(f"out of memory on {device}")
+        self.device = device
+
+
 class Cancelled(Exception):
     """The run was cancelled; ``iteration`` is how far it got."""
 
@@ -112,7 +120,8 @@ def stylize(
     ``mask`` (white = stylise, black = keep the content) confines the style. ``on_progress`` is
     called every ``progress_every`` iterations and at the end of each scale, with a preview image
     every ``preview_every`` iterations (0: never). Raises :class:`Cancelled` within one iteration
-    of ``cancel.cancel()``, :class:`~styleengine.images.ImageError` for bad images and
+    of ``cancel.cancel()``, :class:`OutOfMemory` when the device runs out of memory,
+    :class:`~styleengine.images.ImageError` for bad images and
     :class:`~styleengine.params.ParamError` for parameters that do not fit the inputs.
     """
     params = params or StyleParams()
@@ -133,8 +142,15 @@ def stylize(
         place = placement(device, params.precision)
     except ValueError as exc:
         raise ParamError("precision", str(exc)) from exc
-    run = _Run(params, place, content_img, style_imgs, blend, mask_img)
-    return run.optimize(on_progress, progress_every, preview_every, preview_size, cancel)
+    try:
+        run = _Run(params, place, content_img, style_imgs, blend, mask_img)
+        return run.optimize(on_progress, progress_every, preview_every, preview_size, cancel)
+    except torch.OutOfMemoryError as exc:
+        raise OutOfMemory(str(place.device)) from exc
+    except RuntimeError as exc:
+        if "can't allocate memory" in str(exc) or "out of memory" in str(exc):
+            raise OutOfMemory(str(place.device)) from exc
+        raise
 
 
 @functools.lru_cache(maxsize=8)

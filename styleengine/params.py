@@ -161,7 +161,7 @@ class StyleParams:
     )
     min_size: int = _knob(
         128,
-        "long side of the coarsest scale; equal to size for a single scale",
+        "long side of the coarsest scale; at or above size: a single scale",
         _parse_int,
         lo=16,
         hi=4096,
@@ -192,8 +192,6 @@ class StyleParams:
             raise ParamError("style_blend", "weights must be finite and not negative")
         if self.style_blend and sum(self.style_blend) <= 0:
             raise ParamError("style_blend", "at least one weight must be above 0")
-        if self.min_size > self.size:
-            raise ParamError("min_size", f"must not exceed --size ({self.size})")
         if not self.weights.strip():
             raise ParamError("weights", "must name a source or a file")
 

@@ -1,0 +1,84 @@
+"""The StyleBot client: a ``commands.Bot`` whose ``setup_hook`` wires everything together."""
+
+from __future__ import annotations
+
+import logging
+
+import aiohttp
+import discord
+from discord.ext import commands
+
+from bot.endpoints import point_at
+from bot.looplag import LoopLagMonitor
+from bot.service import JobService
+from bot.settings import BotSettings
+from bot.views import CancelButton, RerunButton
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("bot.cogs.stylize",)
+
+
+class StyleBot(commands.Bot):
+    service: JobService
+
+    def __init__(self, settings: BotSettings, *, message_content: bool | None = None) -> None:
+        self.settings = settings
+        intents = discord.Intents.default()
+        intents.message_content = (
+            settings.message_content if message_content is None else message_content
+        )
+        super().__init__(
+            command_prefix=commands.when_mentioned_or(settings.prefix),
+            intents=intents,
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions(
+                everyone=False, roles=False, users=True, replied_user=False
+            ),
+            activity=discord.Game(name=f"{settings.prefix}stylize \u00b7 /stylize"),
+        )
+        self.loop_lag = LoopLagMonitor()
+        self._session: aiohttp.ClientSession | None = None
+        point_at(settings)
+
+    async def setup_hook(self) -> None:
+        if not self.intents.message_content:
+            log.warning(
+                "Running without the message-content intent: text commands work only when "
+                "they mention the bot (@StyleBot stylize ...); slash commands work as usual."
+            )
+        self._session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=120, sock_connect=15)
+        )
+        self.service = JobService(self.settings, self._session, self.get_partial_messageable)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        self.add_dynamic_items(CancelButton, RerunButton)
+        self.service.start()
+        self.loop_lag.start()
+        if self.settings.sync_commands:
+            synced = await self.tree.sync()
+            log.info("published %d application command(s)", len(synced))
+
+    async def on_ready(self) -> None:
+        assert self.user is not None
+        log.info("ready as %s (%d) in %d guild(s)", self.user, self.user.id, len(self.guilds))
+
+    async def on_command_error(
+        self, ctx: commands.Context[commands.Bot], error: commands.CommandError
+    ) -> None:
+        if isinstance(error, commands.CommandNotFound):
+            return
+        if isinstance(error, commands.UserInputError | commands.CheckFailure):
+            await ctx.send(str(error), ephemeral=True)
+            return
+        log.error("command %s failed", ctx.command, exc_info=error)
+        await ctx.send("Something went wrong with that command; please try again.")
+
+    async def close(self) -> None:
+        self.loop_lag.stop()
+        if hasattr(self, "service"):
+            await self.service.stop()
+        if self._session is not None:
+            await self._session.close()
+        await super().close()

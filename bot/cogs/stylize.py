@@ -1,0 +1,231 @@
+"""``!stylize`` / ``/stylize``, ``help`` and ``queue``: how members ask for pictures.
+
+The text and slash forms of ``stylize`` share one path: each collects the attachments and the
+flags as text, then hands a :class:`~bot.service.JobRequest` to the job service. The slash form
+has typed options for the common knobs (ranges and choices read from the engine's params) and
+an ``options`` field that takes any other flag in the text form's syntax.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.embeds import queue_embed
+from bot.flags import MEMBER_KNOBS, RequestError, split_flags
+from bot.replies import InteractionReplier, MessageReplier
+from bot.service import JobRequest
+from styleengine.params import ColorMode, Optimizer, Pooling
+
+if TYPE_CHECKING:
+    from bot.app import StyleBot
+
+_KNOBS = {knob.name: knob for knob in MEMBER_KNOBS}
+
+
+def _int_range(name: str) -> type[int]:
+    knob = _KNOBS[name]
+    return app_commands.Range[int, int(knob.lo or 0), int(knob.hi or 0)]  # type: ignore[return-value]
+
+
+def _float_range(name: str) -> type[float]:
+    knob = _KNOBS[name]
+    return app_commands.Range[float, float(knob.lo or 0), float(knob.hi or 0)]  # type: ignore[return-value]
+
+
+SizeOption = _int_range("size")
+IterationsOption = _int_range("iterations")
+SeedOption = _int_range("seed")
+ContentWeightOption = _float_range("content_weight")
+StyleWeightOption = _float_range("style_weight")
+TVWeightOption = _float_range("tv_weight")
+# Slash options with a knob of the same name; their descriptions come from the knob's help.
+_TYPED = ("size", "iterations", "style_weight", "content_weight", "tv_weight",
+          "preserve_color", "optimizer", "pooling", "seed")  # fmt: skip
+
+
+def _describe(name: str) -> str:
+    knob = _KNOBS[name]
+    return f"{knob.help} ({knob.describe_range()})"[:100]
+
+
+class Stylize(commands.Cog):
+    def __init__(self, bot: StyleBot) -> None:
+        self.bot = bot
+
+    @property
+    def prefix(self) -> str:
+        return self.bot.settings.prefix
+
+    # -- text form ----------------------------------------------------------------------------
+
+    @commands.command(name="stylize", aliases=["stylise", "style"])
+    async def stylize_text(self, ctx: commands.Context[StyleBot], *, options: str = "") -> None:
+        """Paint the first attached image in the style of the second."""
+        if options.strip().lower() in {"help", "--help", "-h", "?"}:
+            await ctx.reply(embed=self.help_embed(), mention_author=False)
+            return
+        replier = MessageReplier(ctx.message)
+        try:
+            flags = split_flags(options)
+            attachments = await self._attachments_of(ctx.message)
+        except RequestError as exc:
+            await replier.refuse(str(exc))
+            return
+        request = JobRequest(
+            owner=ctx.author,
+            guild=ctx.guild,
+            channel_id=ctx.channel.id,
+            attachments=attachments,
+            flags=flags,
+        )
+        await self.bot.service.submit(request, replier)
+
+    async def _attachments_of(self, message: discord.Message) -> list[discord.Attachment]:
+        """The replied-to message's attachments (the content), then the command's own."""
+        own = list(message.attachments)
+        reference = message.reference
+        if reference is None or reference.message_id is None:
+            return own
+        replied = reference.resolved
+        if isinstance(replied, discord.DeletedReferencedMessage):
+            raise RequestError("The message you replied to was deleted; attach the images.")
+        if replied is None:
+            try:
+                replied = await message.channel.fetch_message(reference.message_id)
+            except discord.NotFound as exc:
+                raise RequestError(
+                    "The message you replied to was deleted; attach the images."
+                ) from exc
+            except discord.HTTPException as exc:
+                raise RequestError("I cannot read the message you replied to.") from exc
+        return [*replied.attachments, *own]
+
+    # -- slash form ---------------------------------------------------------------------------
+
+    @app_commands.command(name="stylize", description="Paint a picture in the style of another")
+    @app_commands.describe(
+        content="the photo to paint",
+        style="the picture whose style to use",
+        style2="a second style to blend in (optional)",
+        style3="a third style to blend in (optional)",
+        options="any other option in text form, e.g. --style-scale 1.5 --style-blend 0.7,0.3",
+        **{name: _describe(name) for name in _TYPED},
+    )
+    async def stylize_slash(
+        self,
+        interaction: discord.Interaction[StyleBot],
+        content: discord.Attachment,
+        style: discord.Attachment,
+        style2: discord.Attachment | None = None,
+        style3: discord.Attachment | None = None,
+        size: SizeOption | None = None,
+        iterations: IterationsOption | None = None,
+        style_weight: StyleWeightOption | None = None,
+        content_weight: ContentWeightOption | None = None,
+        tv_weight: TVWeightOption | None = None,
+        preserve_color: ColorMode | None = None,
+        optimizer: Optimizer | None = None,
+        pooling: Pooling | None = None,
+        seed: SeedOption | None = None,
+        options: str | None = None,
+    ) -> None:
+        typed = {
+            "size": size,
+            "iterations": iterations,
+            "style-weight": style_weight,
+            "content-weight": content_weight,
+            "tv-weight": tv_weight,
+            "preserve-color": preserve_color,
+            "optimizer": optimizer,
+            "pooling": pooling,
+            "seed": seed,
+        }
+        replier = InteractionReplier(interaction)
+        try:
+            flags = split_flags(options or "")
+            for key, value in typed.items():
+                if value is None:
+                    continue
+                if key in flags:
+                    raise RequestError(f"`--{key}` is given twice (as an option and in text).")
+                flags[key] = str(value)
+        except RequestError as exc:
+            await replier.refuse(str(exc))
+            return
+        await interaction.response.defer(thinking=True)  # downloading may take a moment
+        attachments = [a for a in (content, style, style2, style3) if a is not None]
+        request = JobRequest(
+            owner=interaction.user,
+            guild=interaction.guild,
+            channel_id=interaction.channel_id or 0,
+            attachments=attachments,
+            flags=flags,
+        )
+        await self.bot.service.submit(request, replier)
+
+    # -- help and queue -----------------------------------------------------------------------
+
+    @commands.hybrid_command(name="help", description="How to use StyleBot, with an example")
+    async def help_command(self, ctx: commands.Context[StyleBot]) -> None:
+        """How to use StyleBot, with an example."""
+        await ctx.send(embed=self.help_embed(), ephemeral=True)
+
+    @commands.hybrid_command(name="queue", description="The jobs running and waiting")
+    async def queue_command(self, ctx: commands.Context[StyleBot]) -> None:
+        """The jobs running and waiting."""
+        queue = self.bot.service.queue
+        await ctx.send(embed=queue_embed(queue.running(), queue.waiting()), ephemeral=True)
+
+    def help_embed(self) -> discord.Embed:
+        settings = self.bot.settings
+        defaults = settings.job_defaults().as_strings()
+        p = self.prefix
+        embed = discord.Embed(
+            title="StyleBot: paint a photo in the style of another picture",
+            colour=discord.Colour.blurple(),
+            description=(
+                f"Attach two images to `{p}stylize` (or use `/stylize`): the **first** is your "
+                "photo, the **second** the style. Add up to "
+                f"{settings.max_styles - 1} more styles to blend them. Or reply to a message "
+                f"holding the photo with `{p}stylize` and the style attached.\n\n"
+                f"**Example:** `{p}stylize --size 512 --style-weight 60 --preserve-color "
+                "luminance` with two images attached.\n\n"
+                "I show your place in the queue, then the progress with a preview; the Cancel "
+                f"button stops the job. `{p}queue` shows the queue. Each member may have "
+                f"{settings.user_limit} job(s) queued or running."
+            ),
+        )
+        lines = []
+        for knob in MEMBER_KNOBS:
+            limit = ""
+            if knob.name == "size":
+                limit = f", at most {settings.max_size} here"
+            elif knob.name == "iterations":
+                limit = f", at most {settings.max_iterations} here"
+            default = defaults[knob.name] or "equal"
+            lines.append(
+                f"`{knob.flag}` {knob.help}; {knob.describe_range()}{limit} (default {default})"
+            )
+        _add_fields(embed, "Options", lines)
+        return embed
+
+
+def _add_fields(embed: discord.Embed, title: str, lines: list[str]) -> None:
+    """Spread ``lines`` over as many fields as Discord's 1024-character limit needs."""
+    chunk: list[str] = []
+    for line in lines:
+        line = line if len(line) <= 1000 else line[:999] + "\u2026"
+        if sum(len(x) + 1 for x in chunk) + len(line) > 1000:
+            embed.add_field(name=title, value="\n".join(chunk), inline=False)
+            title, chunk = "\u200b", []
+        chunk.append(line)
+    if chunk:
+        embed.add_field(name=title, value="\n".join(chunk), inline=False)
+
+
+async def setup(bot: StyleBot) -> None:
+    await bot.add_cog(Stylize(bot))

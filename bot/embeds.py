@@ -1,0 +1,135 @@
+"""What a job's messages say: pure functions from a job to embeds and text."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.jobs import Job, JobState
+
+PREVIEW_NAME = "preview.jpg"
+_COLOURS = {
+    JobState.QUEUED: discord.Colour.light_grey(),
+    JobState.RUNNING: discord.Colour.blurple(),
+    JobState.DONE: discord.Colour.green(),
+    JobState.FAILED: discord.Colour.red(),
+    JobState.CANCELLED: discord.Colour.dark_grey(),
+}
+_BAR = 20
+
+
+def progress_bar(fraction: float, width: int = _BAR) -> str:
+    filled = round(max(0.0, min(1.0, fraction)) * width)
+    return "\u2588" * filled + "\u2591" * (width - filled) + f" {fraction:.0%}"
+
+
+def duration(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def status_embed(job: Job, *, queue_length: int) -> discord.Embed:
+    """The job's status message: queued with its position, running with a bar, or finished."""
+    embed = discord.Embed(colour=_COLOURS[job.state], title=_title(job))
+    embed.set_footer(text=f"job {job.id} \u00b7 {job.owner_name}")
+    if job.state is JobState.QUEUED:
+        ahead = (job.position or 1) - 1
+        embed.description = f"Position **{job.position}** of {queue_length} in the queue" + (
+            f" ({ahead} job(s) ahead of yours)." if ahead else " \u2014 you're next."
+        )
+    elif job.state is JobState.RUNNING:
+        embed.description = _running(job)
+        if job.preview is not None:
+            embed.set_image(url=f"attachment://{PREVIEW_NAME}")
+    elif job.state is JobState.DONE and job.result is not None:
+        embed.description = f"Finished in {duration(job.result.elapsed)}."
+    elif job.state is JobState.FAILED:
+        embed.description = job.error or "Something went wrong."
+    elif job.state is JobState.CANCELLED:
+        who = f" by {job.cancelled_by}" if job.cancelled_by else ""
+        embed.description = f"Cancelled{who}."
+    embed.add_field(name="Settings", value=settings_line(job), inline=False)
+    return embed
+
+
+def _title(job: Job) -> str:
+    return {
+        JobState.QUEUED: "Queued",
+        JobState.RUNNING: "Painting\u2026",
+        JobState.DONE: "Done",
+        JobState.FAILED: "Failed",
+        JobState.CANCELLED: "Cancelled",
+    }[job.state]
+
+
+def _running(job: Job) -> str:
+    frame = job.progress
+    if frame is None:
+        return f"Starting on `{job.device}`\u2026\n`{progress_bar(0)}`"
+    eta = f"about {duration(frame.eta)} left" if frame.eta is not None else "estimating time left"
+    width, height = frame.size
+    return (
+        f"`{progress_bar(frame.fraction)}`\n"
+        f"Iteration {frame.iteration} of {frame.iterations} \u00b7 scale {frame.scale} of "
+        f"{frame.scales} ({width}\u00d7{height}) \u00b7 {eta}"
+    )
+
+
+def settings_line(job: Job) -> str:
+    params = job.params
+    parts = [f"size {params.size}", f"{params.iterations} iterations"]
+    parts += [f"{flag} {value}" for flag, value in job.changed.items() if flag not in _SHOWN]
+    styles = len(job.styles)
+    parts.append(f"{styles} style image{'s' if styles > 1 else ''}")
+    return _clip(" \u00b7 ".join(parts), 1000)
+
+
+_SHOWN = {"--size", "--iterations"}
+
+
+# Always stated on the result, whatever the member asked; other knobs only when changed.
+_ALWAYS = ("size", "iterations", "content_weight", "style_weight", "tv_weight")
+
+
+def result_text(job: Job) -> str:
+    """The message that carries the finished picture, with the parameters used."""
+    assert job.result is not None
+    result = job.result
+    width, height = result.size
+    values = job.params.as_strings()
+    used = [f"--{name.replace('_', '-')} {values[name]}" for name in _ALWAYS]
+    always = {"--" + name.replace("_", "-") for name in _ALWAYS}
+    used += [f"{flag} {value}" for flag, value in job.changed.items() if flag not in always]
+    return _clip(
+        f"<@{job.owner_id}> here is your picture ({width}\u00d7{height}, "
+        f"{duration(result.elapsed)} on {result.device}, {result.precision}).\n"
+        f"Parameters: `{' '.join(used)}`",
+        2000,
+    )
+
+
+def queue_embed(running: list[Job], waiting: list[Job]) -> discord.Embed:
+    embed = discord.Embed(title="StyleBot queue", colour=discord.Colour.blurple())
+    if not running and not waiting:
+        embed.description = "The queue is empty: `!stylize` starts a job right away."
+        return embed
+    lines = []
+    for job in running:
+        done = f"{job.progress.fraction:.0%}" if job.progress else "starting"
+        lines.append(f"\u25b6 `{job.id}` {job.owner_name} \u2014 {done} (size {job.params.size})")
+    for job in waiting[:20]:
+        lines.append(f"{job.position}. `{job.id}` {job.owner_name} (size {job.params.size})")
+    if len(waiting) > 20:
+        lines.append(f"\u2026 and {len(waiting) - 20} more")
+    embed.description = "\n".join(lines)
+    embed.set_footer(text=f"{len(running)} running \u00b7 {len(waiting)} waiting")
+    return embed
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"

@@ -1,0 +1,17 @@
+"""Point discord.py's REST client and gateway at the configured URLs (a proxy, or a test double).
+
+discord.py reads both from class attributes; this is the one place that sets them.
+"""
+
+from __future__ import annotations
+
+import discord.gateway
+import discord.http
+import yarl
+
+from bot.settings import BotSettings
+
+
+def point_at(settings: BotSettings) -> None:
+    discord.http.Route.BASE = settings.api_base.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)

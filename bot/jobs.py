@@ -1,0 +1,88 @@
+"""A stylize job as the bot sees it: who asked, the validated inputs, the parameters, its state."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+import time
+from dataclasses import dataclass, field
+
+from styleengine import CancelToken, StyleParams
+
+
+class JobState(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+
+
+@dataclass(frozen=True)
+class InputImage:
+    """An input downloaded and decoded once when the job was queued (CDN links expire)."""
+
+    name: str
+    data: bytes
+    size: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class ProgressFrame:
+    """One progress report, made in the worker thread and handed to the event loop."""
+
+    scale: int
+    scales: int
+    size: tuple[int, int]
+    iteration: int
+    iterations: int
+    elapsed: float
+    eta: float | None
+
+    @property
+    def fraction(self) -> float:
+        return self.iteration / self.iterations if self.iterations else 0.0
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The finished picture, encoded to fit the upload limit."""
+
+    data: bytes
+    extension: str
+    size: tuple[int, int]
+    elapsed: float
+    device: str
+    precision: str
+
+
+def new_job_id() -> str:
+    return secrets.token_hex(6)
+
+
+@dataclass(eq=False)
+class Job:
+    owner_id: int
+    owner_name: str
+    guild_id: int | None
+    channel_id: int
+    content: InputImage
+    styles: tuple[InputImage, ...]
+    params: StyleParams
+    upload_limit: int
+    changed: dict[str, str] = field(default_factory=dict)  # flags that differ from the defaults
+    id: str = field(default_factory=new_job_id)
+    created: float = field(default_factory=time.monotonic)
+    state: JobState = JobState.QUEUED
+    position: int | None = None
+    device: str | None = None
+    progress: ProgressFrame | None = None
+    preview: bytes | None = None  # latest preview as JPEG
+    result: Rendered | None = None
+    error: str | None = None
+    cancel: CancelToken = field(default_factory=CancelToken)
+    cancelled_by: str | None = None

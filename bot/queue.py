@@ -1,0 +1,106 @@
+"""A bounded job queue that is fair across members: round-robin over the members with work.
+
+One member with ten jobs does not hold up another member's first: jobs leave the queue one
+member at a time in turn. Each member holds at most ``per_user`` jobs queued or running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable, Iterator
+
+from bot.jobs import Job
+
+
+class QueueRefused(Exception):
+    """The job was not queued; the message says why in words for the member."""
+
+
+class FairQueue:
+    def __init__(self, capacity: int, per_user: int) -> None:
+        self.capacity = capacity
+        self.per_user = per_user
+        self._waiting: dict[int, deque[Job]] = {}  # member -> jobs; dict order is the rotation
+        self._running: dict[str, Job] = {}
+        self._wakeup = asyncio.Event()
+        self._listeners: list[Callable[[], None]] = []
+
+    def __len__(self) -> int:
+        return sum(len(jobs) for jobs in self._waiting.values())
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` whenever jobs enter, leave or start."""
+        self._listeners.append(listener)
+
+    def check(self, owner_id: int) -> None:
+        """Raise :class:`QueueRefused` if ``owner_id`` may not queue one more job now."""
+        if self.held_by(owner_id) >= self.per_user:
+            raise QueueRefused(
+                f"You already have {self.held_by(owner_id)} job(s) queued or running "
+                f"(the limit is {self.per_user}); wait for one to finish or cancel one."
+            )
+        if len(self) >= self.capacity:
+            raise QueueRefused(
+                f"The queue is full ({self.capacity} jobs); please try again in a few minutes."
+            )
+
+    def held_by(self, owner_id: int) -> int:
+        running = sum(1 for job in self._running.values() if job.owner_id == owner_id)
+        return running + len(self._waiting.get(owner_id, ()))
+
+    def put(self, job: Job) -> None:
+        self.check(job.owner_id)
+        self._waiting.setdefault(job.owner_id, deque()).append(job)
+        self._wakeup.set()
+        self._changed()
+
+    async def get(self) -> Job:
+        """The next job in fair order, now counted as running until :meth:`finish`."""
+        while not self._waiting:
+            self._wakeup.clear()
+            await self._wakeup.wait()
+        owner_id = next(iter(self._waiting))
+        jobs = self._waiting.pop(owner_id)
+        job = jobs.popleft()
+        if jobs:
+            self._waiting[owner_id] = jobs  # back of the rotation
+        self._running[job.id] = job
+        self._changed()
+        return job
+
+    def finish(self, job: Job) -> None:
+        if self._running.pop(job.id, None) is not None:
+            self._changed()
+
+    def remove(self, job: Job) -> bool:
+        """Take a queued job out; False if it is not waiting (already running or gone)."""
+        jobs = self._waiting.get(job.owner_id)
+        if not jobs or job not in jobs:
+            return False
+        jobs.remove(job)
+        if not jobs:
+            del self._waiting[job.owner_id]
+        self._changed()
+        return True
+
+    def waiting(self) -> list[Job]:
+        """Queued jobs in the order they will run (if nobody else arrives)."""
+        return list(_interleave(list(self._waiting.values())))
+
+    def running(self) -> list[Job]:
+        return list(self._running.values())
+
+    def _changed(self) -> None:
+        for position, job in enumerate(self.waiting(), start=1):
+            job.position = position
+        for listener in self._listeners:
+            listener()
+
+
+def _interleave(queues: list[deque[Job]]) -> Iterator[Job]:
+    depth = max((len(q) for q in queues), default=0)
+    for round_ in range(depth):
+        for jobs in queues:
+            if round_ < len(jobs):
+                yield jobs[round_]

@@ -1,0 +1,105 @@
+"""Every setting of the bot, read once from the environment (and an optional ``.env``).
+
+This is the one place the bot's knobs are defined; everything else reads them from here. The
+style knobs themselves (weights, iterations, ...) live in :class:`styleengine.StyleParams`: the
+settings only choose the server-wide default and the ceiling a member may ask for.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from styleengine import ParamError, StyleParams
+
+DISCORD_API_BASE = "https://discord.com/api/v10"
+DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
+
+
+class BotSettings(BaseSettings):
+    """Environment variables: ``DISCORD_TOKEN``, ``DISCORD_API_BASE``, ``DISCORD_GATEWAY_URL``
+    and ``STYLEBOT_<FIELD>`` for the rest (``STYLEBOT_PREFIX``, ``STYLEBOT_USER_LIMIT``, ...)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="STYLEBOT_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    token: SecretStr = Field(
+        validation_alias=AliasChoices("DISCORD_TOKEN", "STYLEBOT_TOKEN"),
+        description="the bot's token from the Discord developer portal",
+    )
+    api_base: str = Field(
+        DISCORD_API_BASE,
+        validation_alias=AliasChoices("DISCORD_API_BASE", "STYLEBOT_API_BASE"),
+        description="REST base URL, replacing the whole default (for an HTTP proxy)",
+    )
+    gateway_url: str = Field(
+        DISCORD_GATEWAY_URL,
+        validation_alias=AliasChoices("DISCORD_GATEWAY_URL", "STYLEBOT_GATEWAY_URL"),
+        description="gateway websocket URL, replacing the whole default (for a gateway proxy)",
+    )
+    prefix: str = Field("!", min_length=1, max_length=5, description="prefix of text commands")
+    message_content: bool = Field(
+        True,
+        description="request the privileged message-content intent; without it text commands "
+        "work only when they mention the bot, and slash commands always work",
+    )
+    sync_commands: bool = Field(
+        True, description="publish the slash and context-menu commands to Discord at start-up"
+    )
+    devices: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="comma-separated devices (cuda:0,cuda:1 or cpu); empty: every GPU, else CPU"
+    )
+    workers_per_device: int = Field(1, ge=1, le=16, description="jobs run at once per device")
+    queue_limit: int = Field(50, ge=1, le=10_000, description="queued jobs across all users")
+    user_limit: int = Field(2, ge=1, le=100, description="queued + running jobs per user")
+    max_styles: int = Field(3, ge=1, le=8, description="style images one job may blend")
+    max_download_bytes: int = Field(
+        20 * 2**20, ge=1024, description="largest attachment fetched, checked before download"
+    )
+    max_pixels: int = Field(40_000_000, ge=4096, description="largest decoded input image")
+    default_size: int | None = Field(None, description="job size unless asked (engine default)")
+    default_iterations: int | None = Field(None, description="job iterations unless asked")
+    max_size: int = Field(1024, description="largest --size a member may ask for")
+    max_iterations: int = Field(1000, description="most --iterations a member may ask for")
+    progress_interval: float = Field(
+        3.0, ge=0.05, le=60, description="seconds between edits of one job's status message"
+    )
+    preview_size: int = Field(192, ge=32, le=512, description="long side of progress previews")
+    recent_jobs: int = Field(
+        50, ge=0, le=1000, description="finished jobs whose inputs are kept for the rerun buttons"
+    )
+    log_level: str = Field("INFO", description="logging level")
+
+    @field_validator("devices", mode="before")
+    @classmethod
+    def _split_devices(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @model_validator(mode="after")
+    def _check_style_limits(self) -> BotSettings:
+        try:
+            self.job_defaults()
+            StyleParams().with_strings(
+                {"size": str(self.max_size), "iterations": str(self.max_iterations)}
+            )
+        except ParamError as exc:
+            raise ValueError(str(exc)) from exc
+        return self
+
+    def job_defaults(self) -> StyleParams:
+        """The bot's built-in job parameters: the engine's defaults with this bot's overrides."""
+        overrides = {}
+        if self.default_size is not None:
+            overrides["size"] = str(self.default_size)
+        if self.default_iterations is not None:
+            overrides["iterations"] = str(self.default_iterations)
+        params = StyleParams().with_strings(overrides)
+        return params.replace(
+            size=min(params.size, self.max_size),
+            iterations=min(params.iterations, self.max_iterations),
+        )

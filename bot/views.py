@@ -1,0 +1,93 @@
+"""Buttons on the bot's messages. Their custom_ids carry the job id (namespaced ``stylebot:``),
+so they keep working after a restart: discord.py matches them by template, not by memory."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+import discord
+
+if TYPE_CHECKING:
+    from bot.app import StyleBot
+
+RERUN_CHANGES = {
+    "style": ("More style", "\U0001f3a8"),
+    "content": ("More content", "\U0001f5bc\ufe0f"),
+    "size": ("Larger", "\U0001f50d"),
+}
+
+
+def _bot(interaction: discord.Interaction) -> StyleBot:
+    return cast("StyleBot", interaction.client)
+
+
+class CancelButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"stylebot:cancel:(?P<job>[0-9a-f]{12})",
+):
+    def __init__(self, job_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Cancel",
+                style=discord.ButtonStyle.danger,
+                custom_id=f"stylebot:cancel:{job_id}",
+            )
+        )
+        self.job_id = job_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Button[discord.ui.View],
+        match: object,
+        /,
+    ) -> CancelButton:
+        return cls(match["job"])  # type: ignore[index]
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _bot(interaction).service.cancel_from_button(self.job_id, interaction)
+
+
+class RerunButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"stylebot:again:(?P<job>[0-9a-f]{12}):(?P<change>style|content|size)",
+):
+    def __init__(self, job_id: str, change: str) -> None:
+        label, emoji = RERUN_CHANGES[change]
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                emoji=emoji,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"stylebot:again:{job_id}:{change}",
+            )
+        )
+        self.job_id = job_id
+        self.change = change
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Button[discord.ui.View],
+        match: object,
+        /,
+    ) -> RerunButton:
+        return cls(match["job"], match["change"])  # type: ignore[index]
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _bot(interaction).service.rerun_from_button(self.job_id, self.change, interaction)
+
+
+def cancel_view(job_id: str) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(CancelButton(job_id))
+    return view
+
+
+def result_view(job_id: str) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for change in RERUN_CHANGES:
+        view.add_item(RerunButton(job_id, change))
+    return view

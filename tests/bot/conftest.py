@@ -1,0 +1,80 @@
+"""The bot, in process, connected to a fresh loopback Discord double for each test."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from PIL import Image
+
+from bot.app import StyleBot
+from bot.settings import BotSettings
+from tests.discord_double.server import DiscordDouble
+
+
+def bot_settings(double: DiscordDouble, **overrides: Any) -> BotSettings:
+    """Tiny jobs (32 px, a few iterations) so the engine costs little; fast status edits."""
+    values: dict[str, Any] = {
+        "DISCORD_TOKEN": double.token,
+        "DISCORD_API_BASE": double.api_base,
+        "DISCORD_GATEWAY_URL": double.gateway_url,
+        "default_size": 32,
+        "default_iterations": 6,
+        "progress_interval": 0.25,
+        "devices": "cpu",
+        "max_size": 128,
+        "max_iterations": 200,
+    }
+    values.update(overrides)
+    return BotSettings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@asynccontextmanager
+async def running(settings: BotSettings, double: DiscordDouble) -> AsyncIterator[StyleBot]:
+    bot = StyleBot(settings)
+    task = asyncio.create_task(bot.start(settings.token.get_secret_value()))
+    try:
+        await double.wait_for(
+            lambda: task.done() or (bot.get_guild(double.guild_id) and double.commands),
+            timeout=30,
+        )
+        if task.done():
+            task.result()  # raises what stopped the bot
+        yield bot
+    finally:
+        await bot.close()
+        await asyncio.wait_for(task, timeout=15)
+
+
+@pytest_asyncio.fixture
+async def double() -> AsyncIterator[DiscordDouble]:
+    d = DiscordDouble()
+    await d.start()
+    yield d
+    await d.close()
+
+
+@pytest_asyncio.fixture
+async def bot(double: DiscordDouble) -> AsyncIterator[StyleBot]:
+    async with running(bot_settings(double), double) as b:
+        yield b
+
+
+@pytest.fixture
+def image_bytes(data_dir: Path) -> Callable[[str], bytes]:
+    def read(name: str) -> bytes:
+        return (data_dir / name).read_bytes()
+
+    return read
+
+
+def decode(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
