@@ -1,14 +1,15 @@
-"""A bounded job queue that is fair across members: round-robin over the members with work.
+"""A bounded job queue that is fair across members.
 
-One member with ten jobs does not hold up another member's first: jobs leave the queue one
-member at a time in turn. Each member holds at most ``per_user`` jobs queued or running.
+The next job goes to the waiting member with the fewest jobs running, and among those to the
+one served longest ago: one member with ten jobs does not hold up another member's first.
+Each member holds at most ``per_user`` jobs queued or running.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from bot.jobs import Job
 
@@ -21,8 +22,10 @@ class FairQueue:
     def __init__(self, capacity: int, per_user: int) -> None:
         self.capacity = capacity
         self.per_user = per_user
-        self._waiting: dict[int, deque[Job]] = {}  # member -> jobs; dict order is the rotation
+        self._waiting: dict[int, deque[Job]] = {}  # member -> their queued jobs, oldest first
         self._running: dict[str, Job] = {}
+        self._served: dict[int, int] = {}  # member -> when last served (a counter)
+        self._tick = 0
         self._wakeup = asyncio.Event()
         self._listeners: list[Callable[[], None]] = []
 
@@ -60,11 +63,13 @@ class FairQueue:
         while not self._waiting:
             self._wakeup.clear()
             await self._wakeup.wait()
-        owner_id = next(iter(self._waiting))
-        jobs = self._waiting.pop(owner_id)
+        owner_id = _next_owner(self._waiting, self._running_counts(), self._served)
+        jobs = self._waiting[owner_id]
         job = jobs.popleft()
-        if jobs:
-            self._waiting[owner_id] = jobs  # back of the rotation
+        if not jobs:
+            del self._waiting[owner_id]
+        self._tick += 1
+        self._served[owner_id] = self._tick
         self._running[job.id] = job
         self._changed()
         return job
@@ -85,8 +90,25 @@ class FairQueue:
         return True
 
     def waiting(self) -> list[Job]:
-        """Queued jobs in the order they will run (if nobody else arrives)."""
-        return list(_interleave(list(self._waiting.values())))
+        """Queued jobs in the order they will start (if nobody else arrives)."""
+        waiting = {owner: deque(jobs) for owner, jobs in self._waiting.items()}
+        running, served, tick = self._running_counts(), dict(self._served), self._tick
+        order = []
+        while waiting:
+            owner = _next_owner(waiting, running, served)
+            order.append(waiting[owner].popleft())
+            if not waiting[owner]:
+                del waiting[owner]
+            running[owner] = running.get(owner, 0) + 1
+            tick += 1
+            served[owner] = tick
+        return order
+
+    def _running_counts(self) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for job in self._running.values():
+            counts[job.owner_id] = counts.get(job.owner_id, 0) + 1
+        return counts
 
     def running(self) -> list[Job]:
         return list(self._running.values())
@@ -98,9 +120,8 @@ class FairQueue:
             listener()
 
 
-def _interleave(queues: list[deque[Job]]) -> Iterator[Job]:
-    depth = max((len(q) for q in queues), default=0)
-    for round_ in range(depth):
-        for jobs in queues:
-            if round_ < len(jobs):
-                yield jobs[round_]
+def _next_owner(
+    waiting: dict[int, deque[Job]], running: dict[int, int], served: dict[int, int]
+) -> int:
+    """Fewest jobs running first, then served longest ago (never served: first of all)."""
+    return min(waiting, key=lambda owner: (running.get(owner, 0), served.get(owner, -1)))

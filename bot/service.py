@@ -44,13 +44,13 @@ _KNOB_MAX = {knob.name: knob.hi for knob in knobs()}
 
 @dataclass(frozen=True)
 class JobRequest:
-    """What a command collected: who asked, where, the attachments and the flags as typed."""
+    """What a command collected: who asked, where, the attachments and the parameters."""
 
     owner: discord.abc.User
     guild: discord.Guild | None
     channel_id: int
     attachments: Sequence[discord.Attachment]
-    flags: dict[str, str]
+    params: StyleParams
 
 
 class JobService:
@@ -107,14 +107,18 @@ class JobService:
             return None
         return job
 
+    def params_for(self, flags: dict[str, str]) -> StyleParams:
+        """A member's flags over the defaults, within this bot's limits (or RequestError)."""
+        return resolve_params(
+            self.defaults,
+            flags,
+            max_size=self.settings.max_size,
+            max_iterations=self.settings.max_iterations,
+        )
+
     async def _prepare(self, request: JobRequest) -> Job:
         settings = self.settings
-        params = resolve_params(
-            self.defaults,
-            request.flags,
-            max_size=settings.max_size,
-            max_iterations=settings.max_iterations,
-        )
+        params = request.params
         attachments = list(request.attachments)
         if len(attachments) < 2:
             raise RequestError(_missing_images(len(attachments)))

@@ -62,15 +62,22 @@ def _fmt(value: float) -> str:
     return f"{value:g}"
 
 
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError("not a number") from None
+
+
 def _parse_float(text: str) -> float:
-    value = float(text)
+    value = _number(text)
     if not math.isfinite(value):
         raise ValueError("must be a finite number")
     return value
 
 
 def _parse_int(text: str) -> int:
-    value = float(text)
+    value = _number(text)
     if not math.isfinite(value) or value != int(value):
         raise ValueError("must be a whole number")
     return int(value)

@@ -70,7 +70,7 @@ class Stylize(commands.Cog):
             return
         replier = MessageReplier(ctx.message)
         try:
-            flags = split_flags(options)
+            params = self.bot.service.params_for(split_flags(options))
             attachments = await self._attachments_of(ctx.message)
         except RequestError as exc:
             await replier.refuse(str(exc))
@@ -80,7 +80,7 @@ class Stylize(commands.Cog):
             guild=ctx.guild,
             channel_id=ctx.channel.id,
             attachments=attachments,
-            flags=flags,
+            params=params,
         )
         await self.bot.service.submit(request, replier)
 
@@ -153,6 +153,7 @@ class Stylize(commands.Cog):
                 if key in flags:
                     raise RequestError(f"`--{key}` is given twice (as an option and in text).")
                 flags[key] = str(value)
+            params = self.bot.service.params_for(flags)
         except RequestError as exc:
             await replier.refuse(str(exc))
             return
@@ -163,7 +164,7 @@ class Stylize(commands.Cog):
             guild=interaction.guild,
             channel_id=interaction.channel_id or 0,
             attachments=attachments,
-            flags=flags,
+            params=params,
         )
         await self.bot.service.submit(request, replier)
 
@@ -172,13 +173,14 @@ class Stylize(commands.Cog):
     @commands.hybrid_command(name="help", description="How to use StyleBot, with an example")
     async def help_command(self, ctx: commands.Context[StyleBot]) -> None:
         """How to use StyleBot, with an example."""
-        await ctx.send(embed=self.help_embed(), ephemeral=True)
+        await ctx.reply(embed=self.help_embed(), ephemeral=True, mention_author=False)
 
     @commands.hybrid_command(name="queue", description="The jobs running and waiting")
     async def queue_command(self, ctx: commands.Context[StyleBot]) -> None:
         """The jobs running and waiting."""
         queue = self.bot.service.queue
-        await ctx.send(embed=queue_embed(queue.running(), queue.waiting()), ephemeral=True)
+        embed = queue_embed(queue.running(), queue.waiting())
+        await ctx.reply(embed=embed, ephemeral=True, mention_author=False)
 
     def help_embed(self) -> discord.Embed:
         settings = self.bot.settings

@@ -15,7 +15,7 @@ from PIL import Image
 
 from bot.app import StyleBot
 from bot.settings import BotSettings
-from tests.discord_double.server import DiscordDouble
+from tests.discord_double.server import DiscordDouble, StoredMessage
 
 
 def bot_settings(double: DiscordDouble, **overrides: Any) -> BotSettings:
@@ -78,3 +78,26 @@ def decode(data: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(data))
     image.load()
     return image
+
+
+def pair(double: DiscordDouble, image_bytes: Callable[[str], bytes]) -> list[dict[str, Any]]:
+    """A content and a style image, uploaded to the double's CDN as a member would."""
+    return [
+        double.upload("chelsea.jpg", image_bytes("chelsea.jpg"), "image/jpeg"),
+        double.upload("starry.jpg", image_bytes("starry_night.jpg"), "image/jpeg"),
+    ]
+
+
+def results(double: DiscordDouble) -> list[StoredMessage]:
+    """The bot's messages that carry a finished picture."""
+    return [m for m in double.bot_messages() if m.attachments and "here is" in m.data["content"]]
+
+
+def title(message: StoredMessage) -> str | None:
+    embeds = message.data.get("embeds") or []
+    return embeds[0].get("title") if embeds else None
+
+
+def edit_titles(message: StoredMessage) -> list[str | None]:
+    """The status message's title after each edit, in order."""
+    return [title(StoredMessage(data)) for _, data in message.edits]

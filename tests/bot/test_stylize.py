@@ -2,27 +2,103 @@
 
 from __future__ import annotations
 
-from tests.bot.conftest import decode
+import itertools
+
+from tests.bot.conftest import decode, edit_titles, pair, results, title
 
 
 async def test_text_command_queues_runs_and_delivers_an_image(bot, double, image_bytes):
     alice = double.add_user("alice")
-    content = double.upload("chelsea.jpg", image_bytes("chelsea.jpg"), "image/jpeg")
-    style = double.upload("starry.jpg", image_bytes("starry_night.jpg"), "image/jpeg")
-    command = await double.post_message(alice, "!stylize --seed 3", [content, style])
+    command = await double.post_message(alice, "!stylize --seed 3", pair(double, image_bytes))
 
-    def result():
-        return [m for m in double.bot_messages() if m.attachments and "here is" in m.data["content"]]
-
-    delivered = (await double.wait_for(result, timeout=60))[0]
+    delivered = (await double.wait_for(lambda: results(double), timeout=60))[0]
     status = double.replies_to(command.id)[0]
-    assert status.data["embeds"][0]["title"] in ("Queued", "Done", "Painting\u2026")
+    assert title(status) is not None
     image = decode(double.attachment_bytes(delivered.attachments[0]))
     assert max(image.size) == 32
     assert f"<@{alice.id}>" in delivered.data["content"]
     assert "--seed 3" in delivered.data["content"]
-    final = await double.wait_for(
-        lambda: status.edits and status.edits[-1][1]["embeds"][0]["title"] == "Done"
-    )
-    assert final
+    buttons = [c["custom_id"] for row in delivered.data["components"] for c in row["components"]]
+    assert [b.rsplit(":", 1)[1] for b in buttons] == ["style", "content", "size"]
+    await double.wait_for(lambda: edit_titles(status)[-1:] == ["Done"])
     assert double.rate_limited == []
+
+
+async def test_progress_edits_are_throttled_and_show_a_bar_and_a_preview(double, image_bytes):
+    from tests.bot.conftest import bot_settings, running
+
+    settings = bot_settings(double, progress_interval=0.4, default_size=64, default_iterations=60)
+    async with running(settings, double):
+        alice = double.add_user("alice")
+        command = await double.post_message(alice, "!stylize", pair(double, image_bytes))
+        await double.wait_for(lambda: results(double), timeout=120)
+        status = double.replies_to(command.id)[0]
+        await double.wait_for(lambda: edit_titles(status)[-1:] == ["Done"])
+    times = [at for at, _ in status.edits]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert min(gaps) >= 0.38  # never more often than the interval
+    painting = [data for _, data in status.edits if title_of(data) == "Painting\u2026"]
+    assert painting, "no progress edit was shown"
+    description = painting[-1]["embeds"][0]["description"]
+    assert "Iteration" in description and "%" in description
+    assert any(data["attachments"] for data in painting), "no preview image was attached"
+    preview = next(data for data in painting if data["attachments"])["attachments"][0]
+    assert max(decode(double.attachment_bytes(preview)).size) <= 64
+    assert double.rate_limited == []
+
+
+def title_of(data):
+    return (data.get("embeds") or [{}])[0].get("title")
+
+
+async def test_slash_command_with_typed_options(bot, double, image_bytes):
+    command = next(c for c in double.commands if c["name"] == "stylize")
+    options = {o["name"]: o for o in command["options"]}
+    assert options["content"]["type"] == 11 and options["content"]["required"]
+    assert options["size"]["min_value"] == 16 and options["size"]["max_value"] == 4096
+    assert [c["value"] for c in options["preserve_color"]["choices"]] == [
+        "none",
+        "luminance",
+        "histogram",
+    ]
+    alice = double.add_user("alice")
+    content, style = pair(double, image_bytes)
+    interaction = await double.run_slash(
+        alice,
+        "stylize",
+        {"size": 48, "style_weight": 50.0, "options": "--tv-weight 2"},
+        {"content": content, "style": style},
+    )
+    delivered = (await double.wait_for(lambda: results(double), timeout=60))[0]
+    assert interaction.response_type == 5  # deferred at once, then the status replaced it
+    original = double.messages[interaction.original_id]
+    assert title(original) is not None
+    assert max(decode(double.attachment_bytes(delivered.attachments[0])).size) == 48
+    assert "--style-weight 50" in delivered.data["content"]
+    assert "--tv-weight 2" in delivered.data["content"]
+
+
+async def test_reply_to_a_photo_with_only_the_style_attached(bot, double, image_bytes):
+    bob, alice = double.add_user("bob"), double.add_user("alice")
+    photo = double.upload("coffee.jpg", image_bytes("coffee.jpg"), "image/jpeg")
+    posted = await double.post_message(bob, "look at my coffee", [photo])
+    style = double.upload("scream.jpg", image_bytes("the_scream.jpg"), "image/jpeg")
+    await double.post_message(alice, "!stylize", [style], reply_to=posted.id)
+    delivered = (await double.wait_for(lambda: results(double), timeout=60))[0]
+    coffee = decode(image_bytes("coffee.jpg"))
+    result = decode(double.attachment_bytes(delivered.attachments[0]))
+    assert abs(result.width / result.height - coffee.width / coffee.height) < 0.05
+
+
+async def test_help_and_queue(bot, double):
+    alice = double.add_user("alice")
+    help_request = await double.post_message(alice, "!stylize help")
+    reply = (await double.wait_for(lambda: double.replies_to(help_request.id)))[0]
+    text = str(reply.data["embeds"])
+    assert "--style-weight" in text and "Example" in text and "at most 128 here" in text
+    interaction = await double.run_slash(alice, "help")
+    await double.wait_for(lambda: interaction.original_id)
+    assert interaction.ephemeral
+    queue_request = await double.post_message(alice, "!queue")
+    reply = (await double.wait_for(lambda: double.replies_to(queue_request.id)))[0]
+    assert "queue is empty" in reply.data["embeds"][0]["description"]

@@ -72,6 +72,7 @@ class Interaction:
     response_type: int | None = None
     original_id: int | None = None
     ephemeral: bool = False
+    message_id: int | None = None  # the message whose button was pressed
 
 
 class DiscordDouble:
@@ -146,7 +147,11 @@ class DiscordDouble:
         return user
 
     def upload(
-        self, filename: str, data: bytes, content_type: str | None = "image/png", *,
+        self,
+        filename: str,
+        data: bytes,
+        content_type: str | None = "image/png",
+        *,
         size: int | None = None,
     ) -> dict[str, Any]:
         """Put a file on the CDN; ``size`` lets a test claim a different size than the data."""
@@ -154,7 +159,10 @@ class DiscordDouble:
         key = f"attachments/{self.channel_id}/{attachment_id}/{filename}"
         self.cdn[key] = (data, content_type)
         return attachment_payload(
-            attachment_id, filename, len(data) if size is None else size, self.cdn_url(key),
+            attachment_id,
+            filename,
+            len(data) if size is None else size,
+            self.cdn_url(key),
             content_type,
         )
 
@@ -213,8 +221,11 @@ class DiscordDouble:
         message.deleted = True
         await self.dispatch(
             "MESSAGE_DELETE",
-            {"id": str(message_id), "channel_id": str(self.channel_id),
-             "guild_id": str(self.guild_id)},
+            {
+                "id": str(message_id),
+                "channel_id": str(self.channel_id),
+                "guild_id": str(self.guild_id),
+            },
         )
 
     async def run_slash(
@@ -251,6 +262,8 @@ class DiscordDouble:
         self, user: FakeUser, kind: int, data: dict[str, Any], message: dict[str, Any] | None = None
     ) -> Interaction:
         interaction = Interaction(snowflake(), f"itoken{snowflake()}", self.channel_id, user)
+        if message is not None:
+            interaction.message_id = int(message["id"])
         self.interactions[interaction.token] = interaction
         payload: dict[str, Any] = {
             "id": str(interaction.id),
@@ -342,8 +355,7 @@ class DiscordDouble:
     def _ready_payload(self, session_id: str) -> dict[str, Any]:
         return {
             "v": 10,
-            "user": {**self.bot_user.payload(), "verified": True, "mfa_enabled": False,
-                     "flags": 0},
+            "user": {**self.bot_user.payload(), "verified": True, "mfa_enabled": False, "flags": 0},
             "guilds": [{"id": str(self.guild_id), "unavailable": True}],
             "session_id": session_id,
             "resume_gateway_url": self.gateway_url,
@@ -443,18 +455,18 @@ class DiscordDouble:
         if path in ("/oauth2/applications/@me", "/applications/@me") and method == "GET":
             return _json(self._application())
         if path == f"/applications/{app}/commands" and method == "PUT":
-            self.commands = [{**c, "id": str(snowflake()), "application_id": app, "version": "1"}
-                             for c in body]
+            self.commands = [
+                {**c, "id": str(snowflake()), "application_id": app, "version": "1"} for c in body
+            ]
             return _json(self.commands)
         if path == f"/applications/{app}/commands" and method == "GET":
             return _json(self.commands)
         if m := re.fullmatch(r"/channels/(\d+)/typing", path):
             return web.Response(status=204)
-        if m := re.fullmatch(r"/channels/(\d+)/messages", path):
-            if method == "POST":
-                message = self._create_message(int(m.group(1)), body, files)
-                await self.dispatch("MESSAGE_CREATE", message.data)
-                return _json(message.data)
+        if (m := re.fullmatch(r"/channels/(\d+)/messages", path)) and method == "POST":
+            message = self._create_message(int(m.group(1)), body, files)
+            await self.dispatch("MESSAGE_CREATE", message.data)
+            return _json(message.data)
         if m := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path):
             message = self.messages.get(int(m.group(2)))
             if message is None or message.deleted:
@@ -527,7 +539,9 @@ class DiscordDouble:
             }
         if interaction is not None:
             data["interaction_metadata"] = {
-                "id": str(interaction.id), "type": 2, "user": interaction.user.payload(),
+                "id": str(interaction.id),
+                "type": 2,
+                "user": interaction.user.payload(),
                 "authorizing_integration_owners": {},
             }
             data["webhook_id"] = str(self.app_id)
@@ -594,10 +608,8 @@ class DiscordDouble:
             )
             interaction.original_id = message.id
             resource["message"] = message.data
-        elif kind == 7:  # update the message the button is on
-            message_id = self._component_message(interaction)
-            if message_id is not None:
-                self._edit_message(self.messages[message_id], data, files)
+        elif kind == 7 and interaction.message_id is not None:  # update the button's message
+            self._edit_message(self.messages[interaction.message_id], data, files)
         response = {
             "interaction": {
                 "id": str(interaction.id),
@@ -612,9 +624,6 @@ class DiscordDouble:
             return _json(response)
         return web.Response(status=204)
 
-    def _component_message(self, interaction: Interaction) -> int | None:
-        return None  # buttons here only defer or answer; the bot edits its messages itself
-
     def _webhook(
         self,
         method: str,
@@ -625,8 +634,7 @@ class DiscordDouble:
     ) -> web.Response:
         interaction = self.interactions.get(token)
         if interaction is None:
-            return _json({"message": "Invalid Webhook Token", "code": 50027},
-                                     status=401)
+            return _json({"message": "Invalid Webhook Token", "code": 50027}, status=401)
         if target is None and method == "POST":  # follow-up message
             message = self._create_message(
                 interaction.channel_id, body or {}, files, interaction=interaction

@@ -1,0 +1,68 @@
+"""The fair queue on its own: order, caps and positions."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.jobs import InputImage, Job
+from bot.queue import FairQueue, QueueRefused
+from styleengine import StyleParams
+
+_IMAGE = InputImage("x.png", b"", (1, 1))
+
+
+def job(owner: int) -> Job:
+    return Job(owner, f"user{owner}", None, 1, _IMAGE, (_IMAGE,), StyleParams(), 1 << 20)
+
+
+async def test_a_newcomer_goes_before_a_member_who_already_has_a_job_running():
+    queue = FairQueue(capacity=10, per_user=5)
+    a1, a2, a3, b1 = job(1), job(1), job(1), job(2)
+    for j in (a1, a2, a3):
+        queue.put(j)
+    assert await queue.get() is a1
+    queue.put(b1)
+    assert queue.waiting() == [b1, a2, a3]
+    assert [b1.position, a2.position, a3.position] == [1, 2, 3]
+    assert await queue.get() is b1
+    assert await queue.get() is a2
+
+
+async def test_two_members_alternate():
+    queue = FairQueue(capacity=10, per_user=5)
+    a = [job(1) for _ in range(3)]
+    b = [job(2) for _ in range(3)]
+    for j in a + b:
+        queue.put(j)
+    order = []
+    for _ in range(6):
+        got = await queue.get()
+        order.append(got.owner_id)
+        queue.finish(got)
+    assert order == [1, 2, 1, 2, 1, 2]
+
+
+def test_per_member_cap_counts_running_jobs_and_capacity_bounds_the_queue():
+    queue = FairQueue(capacity=3, per_user=2)
+    queue.put(job(1))
+    queue.put(job(1))
+    with pytest.raises(QueueRefused, match="limit is 2"):
+        queue.put(job(1))
+    queue.put(job(2))
+    with pytest.raises(QueueRefused, match="queue is full"):
+        queue.put(job(3))
+
+
+async def test_removed_jobs_free_their_place():
+    queue = FairQueue(capacity=5, per_user=2)
+    first, second = job(1), job(1)
+    queue.put(first)
+    queue.put(second)
+    assert queue.remove(first)
+    assert not queue.remove(first)
+    assert second.position == 1
+    running = await queue.get()
+    assert not queue.remove(running)  # running jobs are cancelled through their token
+    assert queue.held_by(1) == 1
+    queue.finish(running)
+    assert queue.held_by(1) == 0
