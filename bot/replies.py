@@ -11,6 +11,8 @@ from typing import Any, Protocol
 
 import discord
 
+from bot.pacing import ChannelPacer
+
 # Interaction tokens last 15 minutes; past this age, post in the channel instead.
 _TOKEN_LIFETIME = 14 * 60
 
@@ -22,12 +24,14 @@ class Replier(Protocol):
 
 
 class MessageReplier:
-    """Replies to a member's text command message."""
+    """Replies to a member's text command message, paced per channel."""
 
-    def __init__(self, message: discord.Message) -> None:
+    def __init__(self, message: discord.Message, pacer: ChannelPacer) -> None:
         self.message = message
+        self.pacer = pacer
 
     async def send(self, **kwargs: Any) -> discord.Message:
+        await self.pacer.slot(self.message.channel.id)
         reference = self.message.to_reference(fail_if_not_exists=False)
         return await self.message.channel.send(reference=reference, **kwargs)
 

@@ -18,6 +18,7 @@ from bot.embeds import result_text, status_embed
 from bot.flags import RequestError, changed_flags, resolve_params
 from bot.inputs import fetch_images
 from bot.jobs import InputImage, Job, JobState, ProgressFrame
+from bot.pacing import ChannelPacer
 from bot.queue import FairQueue, QueueRefused
 from bot.render import render
 from bot.replies import InteractionReplier, Replier
@@ -69,6 +70,7 @@ class JobService:
         self.devices = settings.devices or available_devices()
         self.jobs: dict[str, Job] = {}  # queued or running
         self.recent: OrderedDict[str, Job] = OrderedDict()  # finished, for the rerun buttons
+        self.pacer = ChannelPacer()
         self._status: dict[str, StatusMessage] = {}
         self._repliers: dict[str, Replier] = {}
         self._workers: list[asyncio.Task[None]] = []
@@ -166,7 +168,9 @@ class JobService:
     async def _enqueue(self, job: Job, replier: Replier) -> None:
         self.queue.put(job)  # raises QueueRefused if the queue filled during the download
         self.jobs[job.id] = job
-        status = StatusMessage(job, draw=self._draw, interval=self.settings.progress_interval)
+        status = StatusMessage(
+            job, draw=self._draw, interval=self.settings.progress_interval, pacer=self.pacer
+        )
         self._status[job.id] = status
         self._repliers[job.id] = replier
         try:
@@ -363,6 +367,7 @@ class JobService:
             await replier.send(allowed_mentions=mentions, **message())
         except discord.HTTPException as exc:
             log.warning("job %s: reply failed (%s); posting in the channel", job.id, exc)
+            await self.pacer.slot(job.channel_id)
             await self.channel_for(job.channel_id).send(allowed_mentions=mentions, **message())
 
     def _retire(self, job: Job) -> None:

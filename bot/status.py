@@ -19,6 +19,7 @@ import discord
 
 from bot.embeds import PREVIEW_NAME
 from bot.jobs import Job
+from bot.pacing import ChannelPacer
 from bot.replies import Replier
 
 log = logging.getLogger(__name__)
@@ -27,10 +28,11 @@ Draw = Callable[[Job], dict[str, Any]]
 
 
 class StatusMessage:
-    def __init__(self, job: Job, *, draw: Draw, interval: float) -> None:
+    def __init__(self, job: Job, *, draw: Draw, interval: float, pacer: ChannelPacer) -> None:
         self.job = job
         self.draw = draw
         self.interval = interval
+        self.pacer = pacer
         self.message: discord.Message | discord.PartialMessage | None = None
         self.edits = 0
         self._dirty = asyncio.Event()
@@ -73,6 +75,7 @@ class StatusMessage:
             delay = self._last_edit + self.interval - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
+            await self.pacer.slot(self.job.channel_id)
             self._dirty.clear()
             final = self.job.state.finished
             await self._edit()

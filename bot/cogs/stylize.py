@@ -68,7 +68,7 @@ class Stylize(commands.Cog):
         if options.strip().lower() in {"help", "--help", "-h", "?"}:
             await ctx.reply(embed=self.help_embed(), mention_author=False)
             return
-        replier = MessageReplier(ctx.message)
+        replier = MessageReplier(ctx.message, self.bot.service.pacer)
         try:
             params = self.bot.service.params_for(split_flags(options))
             attachments = await self._attachments_of(ctx.message)
