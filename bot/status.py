@@ -75,7 +75,7 @@ class StatusMessage:
             delay = self._last_edit + self.interval - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-            await self.pacer.slot(self.job.channel_id)
+            await self.pacer.slot(self.job.channel_id, edit=True)
             self._dirty.clear()
             final = self.job.state.finished
             await self._edit()

@@ -1,0 +1,59 @@
+"""``python -m bot`` as an operator meets it: clear exits for a missing or rejected token, and
+the token never printed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from tests.discord_double.server import DiscordDouble
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def run_bot(env: dict[str, str], cwd: Path) -> tuple[int, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "STYLEBOT_"))}
+    clean["PYTHONPATH"] = str(ROOT)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=cwd,
+        env={**clean, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=120)
+    return process.returncode or 0, output.decode()
+
+
+async def test_missing_token_is_a_clear_message(tmp_path):
+    code, output = await run_bot({}, tmp_path)
+    assert code == 2
+    assert "DISCORD_TOKEN is not set" in output and ".env.example" in output
+
+
+async def test_a_bad_setting_names_itself(tmp_path):
+    (tmp_path / ".env").write_text("DISCORD_TOKEN=abc\nSTYLEBOT_USER_LIMIT=lots\n")
+    code, output = await run_bot({}, tmp_path)
+    assert code == 2
+    assert "user_limit" in output
+
+
+async def test_rejected_token_exits_without_printing_it(tmp_path):
+    double = DiscordDouble()
+    await double.start()
+    try:
+        secret = "wrong-token-5f3a9c"
+        (tmp_path / ".env").write_text(
+            f"DISCORD_TOKEN={secret}\nDISCORD_API_BASE={double.api_base}\n"
+            f"DISCORD_GATEWAY_URL={double.gateway_url}\n"
+        )
+        code, output = await run_bot({}, tmp_path)
+        assert code == 3
+        assert "rejected the token" in output
+        assert secret not in output
+    finally:
+        await double.close()
