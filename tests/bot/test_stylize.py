@@ -102,3 +102,33 @@ async def test_help_and_queue(bot, double):
     queue_request = await double.post_message(alice, "!queue")
     reply = (await double.wait_for(lambda: double.replies_to(queue_request.id)))[0]
     assert "queue is empty" in reply.data["embeds"][0]["description"]
+
+
+async def test_run_again_with_more_style(bot, double, image_bytes):
+    alice = double.add_user("alice")
+    await double.post_message(alice, "!stylize --style-weight 40", pair(double, image_bytes))
+    first = (await double.wait_for(lambda: results(double), timeout=60))[0]
+    more_style = first.data["components"][0]["components"][0]["custom_id"]
+    await double.press(alice, first.id, more_style)
+    second = (await double.wait_for(lambda: results(double)[1:], timeout=60))[0]
+    assert "--style-weight 80" in second.data["content"]
+    larger = first.data["components"][0]["components"][2]["custom_id"]
+    await double.press(alice, first.id, larger)
+    third = (await double.wait_for(lambda: results(double)[2:], timeout=60))[0]
+    assert max(decode(double.attachment_bytes(third.attachments[0])).size) == 48
+
+
+async def test_result_arrives_when_the_status_message_was_deleted(double, image_bytes):
+    from tests.bot.conftest import bot_settings, running
+
+    settings = bot_settings(double, default_size=64, default_iterations=150)
+    async with running(settings, double):
+        alice = double.add_user("alice")
+        command = await double.post_message(alice, "!stylize", pair(double, image_bytes))
+        status = (await double.wait_for(lambda: double.replies_to(command.id)))[0]
+        await double.wait_for(lambda: "Painting\u2026" in edit_titles(status), timeout=60)
+        await double.delete_message(status.id)
+        edits_when_deleted = len(status.edits)
+        delivered = (await double.wait_for(lambda: results(double), timeout=120))[0]
+        assert delivered.attachments
+        assert len(status.edits) == edits_when_deleted
