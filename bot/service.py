@@ -280,10 +280,11 @@ class JobService:
                 log.exception("job %s: unexpected error in the worker", job.id)
             finally:
                 self.queue.finish(job)
-                if not job.state.finished:
-                    job.state = JobState.FAILED
-                    job.error = job.error or "Something went wrong; please try again."
-                self._retire(job)
+            # Not reached when the pool stops: a job cut off by shutdown is not "failed".
+            if not job.state.finished:
+                job.state = JobState.FAILED
+                job.error = job.error or "Something went wrong; please try again."
+            self._retire(job)
 
     async def _run(self, job: Job, device: str) -> None:
         job.state = JobState.RUNNING
