@@ -50,7 +50,9 @@ class StyleBot(commands.Bot):
         self._session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=120, sock_connect=15)
         )
-        self.service = JobService(self.settings, self._session, self.get_partial_messageable)
+        self.service = JobService(
+            self.settings, self._session, self.get_partial_messageable, self.loop_lag.snapshot
+        )
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(CancelButton, RerunButton)

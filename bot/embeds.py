@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.jobs import Job, JobState
+from styleengine.params import flag_name
 
 PREVIEW_NAME = "preview.jpg"
 _COLOURS = {
@@ -89,7 +90,7 @@ def settings_line(job: Job) -> str:
     return _clip(" \u00b7 ".join(parts), 1000)
 
 
-_SHOWN = {"--size", "--iterations"}
+_SHOWN = {flag_name("size"), flag_name("iterations")}
 
 
 # Always stated on the result, whatever the member asked; other knobs only when changed.
@@ -100,10 +101,10 @@ def result_text(job: Job) -> str:
     """The message that carries the finished picture, with the parameters used."""
     assert job.result is not None
     result = job.result
-    width, height = result.size
+    width, height = result.image.size
     values = job.params.as_strings()
-    used = [f"--{name.replace('_', '-')} {values[name]}" for name in _ALWAYS]
-    always = {"--" + name.replace("_", "-") for name in _ALWAYS}
+    used = [f"{flag_name(name)} {values[name]}" for name in _ALWAYS]
+    always = {flag_name(name) for name in _ALWAYS}
     used += [f"{flag} {value}" for flag, value in job.changed.items() if flag not in always]
     return _clip(
         f"<@{job.owner_id}> here is your picture ({width}\u00d7{height}, "

@@ -7,7 +7,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 
-from styleengine import CancelToken, StyleParams
+from styleengine import CancelToken, EncodedImage, Progress, StyleParams
 
 
 class JobState(enum.StrEnum):
@@ -32,29 +32,10 @@ class InputImage:
 
 
 @dataclass(frozen=True)
-class ProgressFrame:
-    """One progress report, made in the worker thread and handed to the event loop."""
-
-    scale: int
-    scales: int
-    size: tuple[int, int]
-    iteration: int
-    iterations: int
-    elapsed: float
-    eta: float | None
-
-    @property
-    def fraction(self) -> float:
-        return self.iteration / self.iterations if self.iterations else 0.0
-
-
-@dataclass(frozen=True)
 class Rendered:
-    """The finished picture, encoded to fit the upload limit."""
+    """The finished picture, encoded to fit the upload limit, and how it was made."""
 
-    data: bytes
-    extension: str
-    size: tuple[int, int]
+    image: EncodedImage
     elapsed: float
     device: str
     precision: str
@@ -80,7 +61,7 @@ class Job:
     state: JobState = JobState.QUEUED
     position: int | None = None
     device: str | None = None
-    progress: ProgressFrame | None = None
+    progress: Progress | None = None  # the engine's latest report, its preview dropped
     preview: bytes | None = None  # latest preview as JPEG
     result: Rendered | None = None
     error: str | None = None

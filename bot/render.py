@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Callable
 
 from PIL import Image
 
-from bot.jobs import Job, ProgressFrame, Rendered
+from bot.jobs import Job, Rendered
 from styleengine import Progress, encode_image, stylize
 
-FrameSink = Callable[[ProgressFrame, bytes | None], None]
+# Gets each progress report (without its image) and the preview as JPEG, if there is one.
+FrameSink = Callable[[Progress, bytes | None], None]
 
 # Progress reports per run: enough for a smooth bar, few enough to cost nothing.
 _REPORTS = 50
@@ -24,16 +26,8 @@ def render(
     iterations = job.params.iterations
 
     def report(progress: Progress) -> None:
-        frame = ProgressFrame(
-            scale=progress.scale,
-            scales=progress.scales,
-            size=progress.size,
-            iteration=progress.iteration,
-            iterations=progress.iterations,
-            elapsed=progress.elapsed,
-            eta=progress.eta,
-        )
-        on_frame(frame, _jpeg(progress.preview) if progress.preview is not None else None)
+        preview = _jpeg(progress.preview) if progress.preview is not None else None
+        on_frame(dataclasses.replace(progress, preview=None), preview)
 
     result = stylize(
         job.content.data,
@@ -47,11 +41,8 @@ def render(
         cancel=job.cancel,
         max_pixels=max_pixels,
     )
-    encoded = encode_image(result.image, max_bytes=job.upload_limit)
     return Rendered(
-        data=encoded.data,
-        extension=encoded.extension,
-        size=encoded.size,
+        image=encode_image(result.image, max_bytes=job.upload_limit),
         elapsed=result.elapsed,
         device=str(result.device),
         precision=result.precision,

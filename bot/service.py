@@ -17,7 +17,8 @@ import discord
 from bot.embeds import result_text, status_embed
 from bot.flags import RequestError, changed_flags, resolve_params
 from bot.inputs import fetch_images
-from bot.jobs import InputImage, Job, JobState, ProgressFrame
+from bot.jobs import InputImage, Job, JobState
+from bot.looplag import LagSnapshot
 from bot.pacing import ChannelPacer
 from bot.queue import FairQueue, QueueRefused
 from bot.render import render
@@ -30,6 +31,7 @@ from styleengine import (
     ImageError,
     OutOfMemory,
     ParamError,
+    Progress,
     StyleParams,
     WeightsError,
     available_devices,
@@ -60,10 +62,12 @@ class JobService:
         settings: BotSettings,
         session: aiohttp.ClientSession,
         channel_for: Callable[[int], discord.abc.Messageable],
+        loop_lag: Callable[[], LagSnapshot],
     ) -> None:
         self.settings = settings
         self.session = session
         self.channel_for = channel_for
+        self.loop_lag = loop_lag
         self.defaults = settings.job_defaults()
         self.queue = FairQueue(settings.queue_limit, settings.user_limit)
         self.queue.on_change(self._queue_moved)
@@ -292,7 +296,7 @@ class JobService:
         self._touch(job)
         loop = asyncio.get_running_loop()
 
-        def on_frame(frame: ProgressFrame, preview: bytes | None) -> None:  # worker thread
+        def on_frame(frame: Progress, preview: bytes | None) -> None:  # worker thread
             loop.call_soon_threadsafe(self._progress, job, frame, preview)
 
         try:
@@ -322,14 +326,15 @@ class JobService:
         else:
             job.state = JobState.DONE
         self._touch(job)
-        log.info("job %s %s", job.id, job.state)
+        lag = self.loop_lag()
+        log.info("job %s %s; event-loop lag p99 %.1f ms", job.id, job.state, lag.p99_ms)
         await self._announce(job)
 
     def _fail(self, job: Job, message: str) -> None:
         job.state = JobState.FAILED
         job.error = message
 
-    def _progress(self, job: Job, frame: ProgressFrame, preview: bytes | None) -> None:
+    def _progress(self, job: Job, frame: Progress, preview: bytes | None) -> None:
         if job.state is not JobState.RUNNING:
             return
         job.progress = frame
@@ -347,29 +352,12 @@ class JobService:
         replier = self._repliers.get(job.id)
         if replier is None or job.state is JobState.CANCELLED:
             return
-        if job.state is JobState.DONE and job.result is not None:
-            result = job.result
-
-            def message() -> dict[str, Any]:
-                name = f"stylized-{job.id}.{result.extension}"
-                return {
-                    "content": result_text(job),
-                    "file": discord.File(io.BytesIO(result.data), filename=name),
-                    "view": result_view(job.id),
-                }
-
-        else:
-
-            def message() -> dict[str, Any]:
-                return {"content": f"<@{job.owner_id}> your job `{job.id}` failed: {job.error}"}
-
-        mentions = discord.AllowedMentions(users=[discord.Object(job.owner_id)])
         try:
-            await replier.send(allowed_mentions=mentions, **message())
+            await replier.send(**_announcement(job))
         except discord.HTTPException as exc:
             log.warning("job %s: reply failed (%s); posting in the channel", job.id, exc)
             await self.pacer.slot(job.channel_id)
-            await self.channel_for(job.channel_id).send(allowed_mentions=mentions, **message())
+            await self.channel_for(job.channel_id).send(**_announcement(job))
 
     def _retire(self, job: Job) -> None:
         self.jobs.pop(job.id, None)
@@ -381,6 +369,23 @@ class JobService:
             self.recent[job.id] = job
             while len(self.recent) > self.settings.recent_jobs:
                 self.recent.popitem(last=False)
+
+
+def _announcement(job: Job) -> dict[str, Any]:
+    """The message that ends a job (built afresh per send: a discord.File is read once)."""
+    mentions = discord.AllowedMentions(users=[discord.Object(job.owner_id)])
+    if job.state is not JobState.DONE or job.result is None:
+        text = f"<@{job.owner_id}> your job `{job.id}` failed: {job.error}"
+        return {"content": text, "allowed_mentions": mentions}
+    image = job.result.image
+    return {
+        "content": result_text(job),
+        "file": discord.File(
+            io.BytesIO(image.data), filename=f"stylized-{job.id}.{image.extension}"
+        ),
+        "view": result_view(job.id),
+        "allowed_mentions": mentions,
+    }
 
 
 def _missing_images(count: int) -> str:

@@ -34,16 +34,10 @@ class StatusMessage:
         self.interval = interval
         self.pacer = pacer
         self.message: discord.Message | discord.PartialMessage | None = None
-        self.edits = 0
         self._dirty = asyncio.Event()
         self._last_edit = 0.0
         self._sent_preview: bytes | None = None
         self._task: asyncio.Task[None] | None = None
-
-    @property
-    def gone(self) -> bool:
-        """True once the message can no longer be edited (deleted, or never posted)."""
-        return self.message is None
 
     async def post(self, replier: Replier) -> None:
         self.message = await replier.send(**self.draw(self.job))
@@ -53,10 +47,6 @@ class StatusMessage:
     def touch(self) -> None:
         """The job changed: redraw when the interval allows."""
         self._dirty.set()
-
-    async def wait_closed(self) -> None:
-        if self._task is not None:
-            await self._task
 
     def when_closed(self, callback: Callable[[], object]) -> None:
         """Call ``callback`` once the final state is drawn (or the message is gone)."""
@@ -106,7 +96,6 @@ class StatusMessage:
             return
         self._sent_preview = preview
         self._last_edit = time.monotonic()
-        self.edits += 1
 
     def _switch_to_channel(self, message: discord.Message) -> None:
         channel = message.channel
