@@ -18,7 +18,7 @@ from bot.embeds import queue_embed
 from bot.flags import MEMBER_KNOBS, RequestError, split_flags
 from bot.replies import InteractionReplier, MessageReplier
 from bot.service import JobRequest
-from styleengine.params import ColorMode, Optimizer, Pooling
+from styleengine.params import ColorMode, Optimizer, Pooling, flag_name
 
 if TYPE_CHECKING:
     from bot.app import StyleBot
@@ -45,6 +45,9 @@ TVWeightOption = _float_range("tv_weight")
 # Slash options with a knob of the same name; their descriptions come from the knob's help.
 _TYPED = ("size", "iterations", "style_weight", "content_weight", "tv_weight",
           "preserve_color", "optimizer", "pooling", "seed")  # fmt: skip
+
+
+_REPLIED_DELETED = "The message you replied to was deleted; attach the images."
 
 
 def _describe(name: str) -> str:
@@ -92,14 +95,12 @@ class Stylize(commands.Cog):
             return own
         replied = reference.resolved
         if isinstance(replied, discord.DeletedReferencedMessage):
-            raise RequestError("The message you replied to was deleted; attach the images.")
+            raise RequestError(_REPLIED_DELETED)
         if replied is None:
             try:
                 replied = await message.channel.fetch_message(reference.message_id)
             except discord.NotFound as exc:
-                raise RequestError(
-                    "The message you replied to was deleted; attach the images."
-                ) from exc
+                raise RequestError(_REPLIED_DELETED) from exc
             except discord.HTTPException as exc:
                 raise RequestError("I cannot read the message you replied to.") from exc
         return [*replied.attachments, *own]
@@ -133,17 +134,9 @@ class Stylize(commands.Cog):
         seed: SeedOption | None = None,
         options: str | None = None,
     ) -> None:
-        typed = {
-            "size": size,
-            "iterations": iterations,
-            "style-weight": style_weight,
-            "content-weight": content_weight,
-            "tv-weight": tv_weight,
-            "preserve-color": preserve_color,
-            "optimizer": optimizer,
-            "pooling": pooling,
-            "seed": seed,
-        }
+        values = (size, iterations, style_weight, content_weight, tv_weight, preserve_color,
+                  optimizer, pooling, seed)  # fmt: skip  # in _TYPED's order
+        typed = {flag_name(name)[2:]: value for name, value in zip(_TYPED, values, strict=True)}
         replier = InteractionReplier(interaction)
         try:
             flags = split_flags(options or "")

@@ -93,11 +93,13 @@ def results(double: DiscordDouble) -> list[StoredMessage]:
     return [m for m in double.bot_messages() if m.attachments and "here is" in m.data["content"]]
 
 
-def title(message: StoredMessage) -> str | None:
-    embeds = message.data.get("embeds") or []
+def title(message: StoredMessage | dict[str, Any]) -> str | None:
+    """The embed title of a stored message, or of one of its edits' payloads."""
+    data = message.data if isinstance(message, StoredMessage) else message
+    embeds = data.get("embeds") or []
     return embeds[0].get("title") if embeds else None
 
 
 def edit_titles(message: StoredMessage) -> list[str | None]:
     """The status message's title after each edit, in order."""
-    return [title(StoredMessage(data)) for _, data in message.edits]
+    return [title(data) for _, data in message.edits]

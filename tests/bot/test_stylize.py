@@ -37,7 +37,7 @@ async def test_progress_edits_are_throttled_and_show_a_bar_and_a_preview(double,
     times = [at for at, _ in status.edits]
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.38  # never more often than the interval
-    painting = [data for _, data in status.edits if title_of(data) == "Painting\u2026"]
+    painting = [data for _, data in status.edits if title(data) == "Painting\u2026"]
     assert painting, "no progress edit was shown"
     description = painting[-1]["embeds"][0]["description"]
     assert "Iteration" in description and "%" in description
@@ -45,10 +45,6 @@ async def test_progress_edits_are_throttled_and_show_a_bar_and_a_preview(double,
     preview = next(data for data in painting if data["attachments"])["attachments"][0]
     assert max(decode(double.attachment_bytes(preview)).size) <= 64
     assert double.rate_limited == []
-
-
-def title_of(data):
-    return (data.get("embeds") or [{}])[0].get("title")
 
 
 async def test_slash_command_with_typed_options(bot, double, image_bytes):

@@ -99,7 +99,6 @@ class DiscordDouble:
         self.interactions: dict[str, Interaction] = {}
         self.identifies: list[dict[str, Any]] = []
         self.rate_limited: list[Call] = []
-        self.faults: list[tuple[str, re.Pattern[str], int, float]] = []
         self.cdn_requests: list[str] = []
         self._buckets: dict[int, deque[float]] = defaultdict(deque)
         self._sockets: list[_GatewaySession] = []
@@ -325,21 +324,12 @@ class DiscordDouble:
         async with self._changed:
             self._changed.notify_all()
 
-    def fail_next(self, method: str, path: str, status: int, retry_after: float = 0.5) -> None:
-        """Answer the next request matching ``method`` and the ``path`` regex with ``status``."""
-        self.faults.append((method, re.compile(path), status, retry_after))
-
     # -- gateway -----------------------------------------------------------------------------
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         for session in list(self._sockets):
             if session.ready:
                 await session.send_event(event, data)
-
-    async def drop_connections(self) -> None:
-        """Close every gateway socket abruptly, as a network failure would."""
-        for session in list(self._sockets):
-            await session.ws.close(code=4000, message=b"dropped by the double")
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=0)
@@ -392,14 +382,6 @@ class DiscordDouble:
                 if auth != f"Bot {self.token}":
                     call.status = 401
                     return _json({"message": "401: Unauthorized", "code": 0}, status=401)
-            fault = self._take_fault(request.method, path)
-            if fault is not None:
-                status, retry_after = fault
-                call.status = status
-                if status == 429:
-                    self.rate_limited.append(call)
-                    return _too_many(retry_after)
-                return _json({"message": "injected", "code": 0}, status=status)
             limited, headers = self._rate_limit(request.method, path)
             if limited is not None:
                 call.status = 429
@@ -411,13 +393,6 @@ class DiscordDouble:
             return response
         finally:
             await self._notify()
-
-    def _take_fault(self, method: str, path: str) -> tuple[int, float] | None:
-        for i, (m, pattern, status, retry_after) in enumerate(self.faults):
-            if m == method and pattern.search(path):
-                del self.faults[i]
-                return status, retry_after
-        return None
 
     def _rate_limit(self, method: str, path: str) -> tuple[float | None, dict[str, str]]:
         """(seconds to wait if over the limit, the X-RateLimit headers Discord sends)."""
