@@ -11,11 +11,13 @@ from pydantic import ValidationError
 
 from bot.app import StyleBot
 from bot.settings import BotSettings
+from bot.store import StoreError
 
 log = logging.getLogger("bot")
 
 EXIT_CONFIG = 2
 EXIT_TOKEN_REJECTED = 3
+EXIT_STORE = 4
 
 
 def load_settings() -> BotSettings | None:
@@ -46,6 +48,9 @@ async def run(settings: BotSettings) -> int:
         except discord.LoginFailure:
             log.error("Discord rejected the token in DISCORD_TOKEN; check it in the portal.")
             return EXIT_TOKEN_REJECTED
+        except StoreError as exc:
+            log.error("StyleBot cannot use its database: %s (STYLEBOT_DATABASE)", exc)
+            return EXIT_STORE
         except discord.PrivilegedIntentsRequired:
             if not message_content:
                 raise

@@ -12,11 +12,12 @@ from bot.endpoints import point_at
 from bot.looplag import LoopLagMonitor
 from bot.service import JobService
 from bot.settings import BotSettings
+from bot.store import Store
 from bot.views import CancelButton, RerunButton
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.cogs.stylize",)
+EXTENSIONS = ("bot.cogs.stylize", "bot.cogs.styleset")
 
 
 class StyleBot(commands.Bot):
@@ -39,6 +40,7 @@ class StyleBot(commands.Bot):
         )
         self.loop_lag = LoopLagMonitor()
         self._session: aiohttp.ClientSession | None = None
+        self.store: Store | None = None
         point_at(settings)
 
     async def setup_hook(self) -> None:
@@ -47,16 +49,21 @@ class StyleBot(commands.Bot):
                 "Running without the message-content intent: text commands work only when "
                 "they mention the bot (@StyleBot stylize ...); slash commands work as usual."
             )
+        self.store = await Store.open(self.settings.database)
         self._session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=120, sock_connect=15)
         )
         self.service = JobService(
-            self.settings, self._session, self.get_partial_messageable, self.loop_lag.snapshot
+            self.settings,
+            self._session,
+            self.store,
+            self.get_partial_messageable,
+            self.loop_lag.snapshot,
         )
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(CancelButton, RerunButton)
-        self.service.start()
+        await self.service.start()
         self.loop_lag.start()
         if self.settings.sync_commands:
             synced = await self.tree.sync()
@@ -83,4 +90,6 @@ class StyleBot(commands.Bot):
             await self.service.stop()
         if self._session is not None:
             await self._session.close()
+        if self.store is not None:
+            await self.store.close()
         await super().close()

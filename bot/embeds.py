@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.jobs import Job, JobState
+from bot.text import clip
 from styleengine.params import flag_name
 
 PREVIEW_NAME = "preview.jpg"
@@ -54,6 +55,8 @@ def status_embed(job: Job, *, queue_length: int) -> discord.Embed:
     elif job.state is JobState.CANCELLED:
         who = f" by {job.cancelled_by}" if job.cancelled_by else ""
         embed.description = f"Cancelled{who}."
+    if job.resumed and not job.state.finished:
+        embed.description = f"{embed.description}\n*Picked up again after the bot restarted.*"
     embed.add_field(name="Settings", value=settings_line(job), inline=False)
     return embed
 
@@ -83,33 +86,42 @@ def _running(job: Job) -> str:
 
 def settings_line(job: Job) -> str:
     params = job.params
+    values = params.as_strings()
     parts = [f"size {params.size}", f"{params.iterations} iterations"]
-    parts += [f"{flag} {value}" for flag, value in job.changed.items() if flag not in _SHOWN]
+    parts += [f"{flag_name(name)} {values[name]}" for name in job.sources if name not in _SHOWN]
+    if job.preset:
+        parts.append(f"preset {job.preset}")
     styles = len(job.styles)
     parts.append(f"{styles} style image{'s' if styles > 1 else ''}")
-    return _clip(" \u00b7 ".join(parts), 1000)
+    return clip(" \u00b7 ".join(parts), 1000)
 
 
-_SHOWN = {flag_name("size"), flag_name("iterations")}
-
-
-# Always stated on the result, whatever the member asked; other knobs only when changed.
+_SHOWN = ("size", "iterations")
+# Always stated on the result, whatever the member asked; other knobs only when chosen.
 _ALWAYS = ("size", "iterations", "content_weight", "style_weight", "tv_weight")
 
 
 def result_text(job: Job) -> str:
-    """The message that carries the finished picture, with the parameters used."""
+    """The message that carries the finished picture, with the parameters used and who
+    chose them (the member, the server's settings, or else the bot's defaults)."""
     assert job.result is not None
     result = job.result
     width, height = result.image.size
     values = job.params.as_strings()
-    used = [f"{flag_name(name)} {values[name]}" for name in _ALWAYS]
-    always = {flag_name(name) for name in _ALWAYS}
-    used += [f"{flag} {value}" for flag, value in job.changed.items() if flag not in always]
-    return _clip(
+    names = [*_ALWAYS, *(name for name in job.sources if name not in _ALWAYS)]
+    used = " ".join(f"{flag_name(name)} {values[name]}" for name in names)
+    if job.preset:
+        used += f" --preset {job.preset}"
+    by = []
+    for source, who in (("member", "you"), ("server", "this server's settings")):
+        flags = [f"`{flag_name(n)}`" for n, s in job.sources.items() if s == source]
+        if flags:
+            by.append(f"{who}: {', '.join(flags)}")
+    chosen = f"\nChosen by {'; by '.join(by)}; the rest are defaults." if by else ""
+    return clip(
         f"<@{job.owner_id}> here is your picture ({width}\u00d7{height}, "
         f"{duration(result.elapsed)} on {result.device}, {result.precision}).\n"
-        f"Parameters: `{' '.join(used)}`",
+        f"Parameters: `{used}`{chosen}",
         2000,
     )
 
@@ -130,7 +142,3 @@ def queue_embed(running: list[Job], waiting: list[Job]) -> discord.Embed:
     embed.description = "\n".join(lines)
     embed.set_footer(text=f"{len(running)} running \u00b7 {len(waiting)} waiting")
     return embed
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"

@@ -11,6 +11,7 @@ import difflib
 import shlex
 from collections.abc import Mapping
 
+from bot.text import code
 from styleengine import ParamError, StyleParams, knobs
 
 # Knobs only the operator may choose: a weights path reads the bot's disk, and the arithmetic
@@ -40,17 +41,17 @@ def split_flags(text: str) -> dict[str, str]:
         token = tokens[i]
         if not token.startswith("--") or len(token) < 3:
             raise RequestError(
-                f"I don't understand `{_clip(token)}`: options look like `--size 512`."
+                f"I don't understand `{code(token)}`: options look like `--size 512`."
             )
         name, eq, value = token[2:].partition("=")
         if not eq:
             if i + 1 >= len(tokens) or tokens[i + 1].startswith("--"):
-                raise RequestError(f"`--{_clip(name)}` needs a value, e.g. `--{_clip(name)} 2`.")
+                raise RequestError(f"`--{code(name)}` needs a value, e.g. `--{code(name)} 2`.")
             value = tokens[i + 1]
             i += 1
         key = name.lower().replace("_", "-")
         if key in flags:
-            raise RequestError(f"`--{_clip(key)}` is given twice.")
+            raise RequestError(f"`--{code(key)}` is given twice.")
         flags[key] = value
         i += 1
     return flags
@@ -65,11 +66,11 @@ def resolve_params(
         if flag not in MEMBER_FLAGS:
             close = difflib.get_close_matches(flag, MEMBER_FLAGS, n=1)
             hint = f" Did you mean `{close[0]}`?" if close else " `!stylize help` lists them."
-            raise RequestError(f"`{_clip(flag)}` is not an option.{hint}")
+            raise RequestError(f"`{code(flag)}` is not an option.{hint}")
     try:
         params = base.with_strings(flags)
     except ParamError as exc:
-        raise RequestError(f"`{_clip(str(exc), 300)}`") from exc
+        raise RequestError(f"`{code(str(exc), 300)}`") from exc
     if params.size > max_size:
         raise RequestError(f"`--size`: at most {max_size} on this bot (you asked {params.size}).")
     if params.iterations > max_iterations:
@@ -77,16 +78,3 @@ def resolve_params(
             f"`--iterations`: at most {max_iterations} on this bot (you asked {params.iterations})."
         )
     return params
-
-
-def changed_flags(params: StyleParams, base: StyleParams) -> dict[str, str]:
-    """The member-visible knobs where ``params`` differs from ``base``, as flag text."""
-    mine, theirs = params.as_strings(), base.as_strings()
-    return {
-        knob.flag: mine[knob.name] for knob in MEMBER_KNOBS if mine[knob.name] != theirs[knob.name]
-    }
-
-
-def _clip(text: str, limit: int = 40) -> str:
-    text = text.replace("`", "'")
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"

@@ -55,9 +55,17 @@ class Job:
     styles: tuple[InputImage, ...]
     params: StyleParams
     upload_limit: int
-    changed: dict[str, str] = field(default_factory=dict)  # flags that differ from the defaults
+    # Knobs someone chose, by name: "member" (their flags) or "server" (the server's settings);
+    # the rest are the bot's defaults.
+    sources: dict[str, str] = field(default_factory=dict)
+    preset: str | None = None  # the server's style preset this job used, if any
+    command_message_id: int | None = None  # the member's text command, replied to
+    status_message_id: int | None = None
     id: str = field(default_factory=new_job_id)
-    created: float = field(default_factory=time.monotonic)
+    created_at: float = field(default_factory=time.time)
+    attempts: int = 0  # times a worker started it (more than one after a restart)
+    resumed: bool = False  # picked up again from the journal after a restart
+    undelivered: bool = False  # Discord refused the answer; the journal keeps it for later
     state: JobState = JobState.QUEUED
     position: int | None = None
     device: str | None = None

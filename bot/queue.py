@@ -36,12 +36,15 @@ class FairQueue:
         """Call ``listener`` whenever jobs enter, leave or start."""
         self._listeners.append(listener)
 
-    def check(self, owner_id: int) -> None:
-        """Raise :class:`QueueRefused` if ``owner_id`` may not queue one more job now."""
-        if self.held_by(owner_id) >= self.per_user:
+    def check(self, owner_id: int, *, per_user: int | None = None) -> None:
+        """Raise :class:`QueueRefused` if ``owner_id`` may not queue one more job now.
+
+        ``per_user`` lowers the member's cap (a server's own limit) below the queue's."""
+        limit = self.per_user if per_user is None else min(per_user, self.per_user)
+        if self.held_by(owner_id) >= limit:
             raise QueueRefused(
                 f"You already have {self.held_by(owner_id)} job(s) queued or running "
-                f"(the limit is {self.per_user}); wait for one to finish or cancel one."
+                f"(the limit is {limit}); wait for one to finish or cancel one."
             )
         if len(self) >= self.capacity:
             raise QueueRefused(
@@ -52,8 +55,10 @@ class FairQueue:
         running = sum(1 for job in self._running.values() if job.owner_id == owner_id)
         return running + len(self._waiting.get(owner_id, ()))
 
-    def put(self, job: Job) -> None:
-        self.check(job.owner_id)
+    def put(self, job: Job, *, per_user: int | None = None, admitted: bool = False) -> None:
+        """Queue ``job`` if the caps allow; ``admitted`` jobs (taken before a restart) always."""
+        if not admitted:
+            self.check(job.owner_id, per_user=per_user)
         self._waiting.setdefault(job.owner_id, deque()).append(job)
         self._wakeup.set()
         self._changed()

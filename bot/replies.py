@@ -23,17 +23,29 @@ class Replier(Protocol):
     async def refuse(self, text: str) -> None: ...
 
 
-class MessageReplier:
-    """Replies to a member's text command message, paced per channel."""
+class ChannelReplier:
+    """Posts in a channel, paced, as a reply to the member's command message if there is one
+    (and plainly if that message is gone)."""
 
-    def __init__(self, message: discord.Message, pacer: ChannelPacer) -> None:
-        self.message = message
+    def __init__(
+        self, channel: discord.abc.Messageable, pacer: ChannelPacer, *, reply_to: int | None
+    ) -> None:
+        self.channel = channel
         self.pacer = pacer
+        self.reply_to = reply_to
+
+    @classmethod
+    def to_message(cls, message: discord.Message, pacer: ChannelPacer) -> ChannelReplier:
+        return cls(message.channel, pacer, reply_to=message.id)
 
     async def send(self, **kwargs: Any) -> discord.Message:
-        await self.pacer.slot(self.message.channel.id)
-        reference = self.message.to_reference(fail_if_not_exists=False)
-        return await self.message.channel.send(reference=reference, **kwargs)
+        channel_id = getattr(self.channel, "id", 0)
+        await self.pacer.slot(channel_id)
+        if self.reply_to is not None:
+            kwargs["reference"] = discord.MessageReference(
+                message_id=self.reply_to, channel_id=channel_id, fail_if_not_exists=False
+            )
+        return await self.channel.send(**kwargs)
 
     async def refuse(self, text: str) -> None:
         await self.send(content=text)
@@ -51,6 +63,7 @@ class InteractionReplier:
     async def send(self, **kwargs: Any) -> discord.Message:
         interaction = self.interaction
         if time.monotonic() - self.started < _TOKEN_LIFETIME:
+            kwargs.pop("nonce", None)  # interaction answers cannot carry one
             if not interaction.response.is_done():
                 await interaction.response.send_message(**kwargs)
                 return await interaction.original_response()

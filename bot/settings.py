@@ -68,9 +68,20 @@ class BotSettings(BaseSettings):
         3.0, ge=0.05, le=60, description="seconds between edits of one job's status message"
     )
     preview_size: int = Field(192, ge=32, le=512, description="long side of progress previews")
-    recent_jobs: int = Field(
-        50, ge=0, le=1000, description="finished jobs whose inputs are kept for the rerun buttons"
+    database: str = Field(
+        "data/stylebot.db",
+        description="SQLite file holding server settings, presets and the job journal",
     )
+    retention_hours: float = Field(
+        48.0,
+        ge=0,
+        le=24 * 365,
+        description="hours a finished job's pictures are kept (the result's buttons need them)",
+    )
+    cleanup_interval: float = Field(
+        3600.0, ge=1, le=7 * 24 * 3600, description="seconds between clean-ups of old jobs"
+    )
+    max_presets: int = Field(25, ge=0, le=1000, description="style presets one server may keep")
     log_level: str = Field("INFO", description="logging level")
 
     @field_validator("devices", mode="before")

@@ -38,11 +38,25 @@ class StatusMessage:
         self._last_edit = 0.0
         self._sent_preview: bytes | None = None
         self._task: asyncio.Task[None] | None = None
+        self._on_close: list[Callable[[], object]] = []
 
     async def post(self, replier: Replier) -> None:
+        """Send the status message and keep it current."""
         self.message = await replier.send(**self.draw(self.job))
         self._last_edit = time.monotonic()
+        self._start()
+
+    def adopt(self, message: discord.Message | discord.PartialMessage) -> None:
+        """Keep an existing status message current (one posted before a restart)."""
+        self.message = message
+        self._sent_preview = b""  # whatever preview it shows is stale
+        self._dirty.set()
+        self._start()
+
+    def _start(self) -> None:
         self._task = asyncio.create_task(self._edit_loop(), name=f"status-{self.job.id}")
+        for callback in self._on_close:
+            self._task.add_done_callback(lambda _task, callback=callback: callback())
 
     def touch(self) -> None:
         """The job changed: redraw when the interval allows."""
@@ -51,7 +65,7 @@ class StatusMessage:
     def when_closed(self, callback: Callable[[], object]) -> None:
         """Call ``callback`` once the final state is drawn (or the message is gone)."""
         if self._task is None:
-            callback()
+            self._on_close.append(callback)
         else:
             self._task.add_done_callback(lambda _task: callback())
 

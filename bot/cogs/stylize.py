@@ -16,7 +16,8 @@ from discord.ext import commands
 
 from bot.embeds import queue_embed
 from bot.flags import MEMBER_KNOBS, RequestError, split_flags
-from bot.replies import InteractionReplier, MessageReplier
+from bot.guild_config import GuildConfig
+from bot.replies import ChannelReplier, InteractionReplier
 from bot.service import JobRequest
 from styleengine.params import ColorMode, Optimizer, Pooling, flag_name
 
@@ -69,11 +70,11 @@ class Stylize(commands.Cog):
     async def stylize_text(self, ctx: commands.Context[StyleBot], *, options: str = "") -> None:
         """Paint the first attached image in the style of the second."""
         if options.strip().lower() in {"help", "--help", "-h", "?"}:
-            await ctx.reply(embed=self.help_embed(), mention_author=False)
+            await self.help_command(ctx)
             return
-        replier = MessageReplier(ctx.message, self.bot.service.pacer)
+        replier = ChannelReplier.to_message(ctx.message, self.bot.service.pacer)
         try:
-            params = self.bot.service.params_for(split_flags(options))
+            flags = split_flags(options)
             attachments = await self._attachments_of(ctx.message)
         except RequestError as exc:
             await replier.refuse(str(exc))
@@ -83,7 +84,8 @@ class Stylize(commands.Cog):
             guild=ctx.guild,
             channel_id=ctx.channel.id,
             attachments=attachments,
-            params=params,
+            flags=flags,
+            command_message_id=ctx.message.id,
         )
         await self.bot.service.submit(request, replier)
 
@@ -110,7 +112,8 @@ class Stylize(commands.Cog):
     @app_commands.command(name="stylize", description="Paint a picture in the style of another")
     @app_commands.describe(
         content="the photo to paint",
-        style="the picture whose style to use",
+        style="the picture whose style to use (or a server preset)",
+        preset="a style image this server keeps (see /styleset preset list)",
         style2="a second style to blend in (optional)",
         style3="a third style to blend in (optional)",
         options="any other option in text form, e.g. --style-scale 1.5 --style-blend 0.7,0.3",
@@ -120,7 +123,8 @@ class Stylize(commands.Cog):
         self,
         interaction: discord.Interaction[StyleBot],
         content: discord.Attachment,
-        style: discord.Attachment,
+        style: discord.Attachment | None = None,
+        preset: str | None = None,
         style2: discord.Attachment | None = None,
         style3: discord.Attachment | None = None,
         size: SizeOption | None = None,
@@ -137,6 +141,7 @@ class Stylize(commands.Cog):
         values = (size, iterations, style_weight, content_weight, tv_weight, preserve_color,
                   optimizer, pooling, seed)  # fmt: skip  # in _TYPED's order
         typed = {flag_name(name)[2:]: value for name, value in zip(_TYPED, values, strict=True)}
+        typed["preset"] = preset
         replier = InteractionReplier(interaction)
         try:
             flags = split_flags(options or "")
@@ -146,27 +151,43 @@ class Stylize(commands.Cog):
                 if key in flags:
                     raise RequestError(f"`--{key}` is given twice (as an option and in text).")
                 flags[key] = str(value)
-            params = self.bot.service.params_for(flags)
         except RequestError as exc:
             await replier.refuse(str(exc))
             return
-        await interaction.response.defer(thinking=True)  # downloading may take a moment
-        attachments = [a for a in (content, style, style2, style3) if a is not None]
         request = JobRequest(
             owner=interaction.user,
             guild=interaction.guild,
             channel_id=interaction.channel_id or 0,
-            attachments=attachments,
-            params=params,
+            attachments=[a for a in (content, style, style2, style3) if a is not None],
+            flags=flags,
         )
-        await self.bot.service.submit(request, replier)
+        # Refusals before the download are private and instant; then "thinking..." while
+        # the images download.
+        await self.bot.service.submit(
+            request, replier, before_download=lambda: interaction.response.defer(thinking=True)
+        )
+
+    @stylize_slash.autocomplete("preset")
+    async def _preset_names(
+        self, interaction: discord.Interaction[StyleBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild is None:
+            return []
+        presets = await self.bot.service.store.presets.list(interaction.guild.id)
+        current = current.strip().lower()
+        return [
+            app_commands.Choice(name=info.name, value=info.name)
+            for info in presets
+            if current in info.name
+        ][:25]
 
     # -- help and queue -----------------------------------------------------------------------
 
     @commands.hybrid_command(name="help", description="How to use StyleBot, with an example")
     async def help_command(self, ctx: commands.Context[StyleBot]) -> None:
         """How to use StyleBot, with an example."""
-        await ctx.reply(embed=self.help_embed(), ephemeral=True, mention_author=False)
+        config = await self.bot.service.config_for(ctx.guild)
+        await ctx.reply(embed=self.help_embed(config), ephemeral=True, mention_author=False)
 
     @commands.hybrid_command(name="queue", description="The jobs running and waiting")
     async def queue_command(self, ctx: commands.Context[StyleBot]) -> None:
@@ -175,9 +196,10 @@ class Stylize(commands.Cog):
         embed = queue_embed(queue.running(), queue.waiting())
         await ctx.reply(embed=embed, ephemeral=True, mention_author=False)
 
-    def help_embed(self) -> discord.Embed:
+    def help_embed(self, config: GuildConfig) -> discord.Embed:
+        """The help, with this server's defaults and limits."""
         settings = self.bot.settings
-        defaults = settings.job_defaults().as_strings()
+        defaults = config.params.as_strings()
         p = self.prefix
         embed = discord.Embed(
             title="StyleBot: paint a photo in the style of another picture",
@@ -191,17 +213,21 @@ class Stylize(commands.Cog):
                 "luminance` with two images attached.\n\n"
                 "I show your place in the queue, then the progress with a preview; the Cancel "
                 f"button stops the job. `{p}queue` shows the queue. Each member may have "
-                f"{settings.user_limit} job(s) queued or running."
+                f"{config.user_limit} job(s) queued or running.\n\n"
+                f"**Server presets:** `{p}stylize --preset NAME` with only your photo uses a "
+                f"style image this server keeps; `{p}styleset preset list` lists them."
             ),
         )
         lines = []
         for knob in MEMBER_KNOBS:
             limit = ""
             if knob.name == "size":
-                limit = f", at most {settings.max_size} here"
+                limit = f", at most {config.max_size} here"
             elif knob.name == "iterations":
-                limit = f", at most {settings.max_iterations} here"
+                limit = f", at most {config.max_iterations} here"
             default = defaults[knob.name] or "equal"
+            if knob.name in config.server_knobs:
+                default += ", set by this server"
             lines.append(
                 f"`{knob.flag}` {knob.help}; {knob.describe_range()}{limit} (default {default})"
             )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import io
+import tempfile
+import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,8 +21,10 @@ from tests.discord_double.server import DiscordDouble, StoredMessage
 
 
 def bot_settings(double: DiscordDouble, **overrides: Any) -> BotSettings:
-    """Tiny jobs (32 px, a few iterations) so the engine costs little; fast status edits."""
+    """Tiny jobs (32 px, a few iterations) so the engine costs little; fast status edits; a
+    database of this test's own (pass ``database`` to share one across restarts)."""
     values: dict[str, Any] = {
+        "database": str((_scratch.get(double) or Path(tempfile.mkdtemp())) / "stylebot.db"),
         "DISCORD_TOKEN": double.token,
         "DISCORD_API_BASE": double.api_base,
         "DISCORD_GATEWAY_URL": double.gateway_url,
@@ -52,9 +56,14 @@ async def running(settings: BotSettings, double: DiscordDouble) -> AsyncIterator
         await asyncio.wait_for(task, timeout=15)
 
 
+# Each test's double -> that test's tmp_path, where its bot keeps its database.
+_scratch: weakref.WeakKeyDictionary[DiscordDouble, Path] = weakref.WeakKeyDictionary()
+
+
 @pytest_asyncio.fixture
-async def double() -> AsyncIterator[DiscordDouble]:
+async def double(tmp_path: Path) -> AsyncIterator[DiscordDouble]:
     d = DiscordDouble()
+    _scratch[d] = tmp_path
     await d.start()
     yield d
     await d.close()

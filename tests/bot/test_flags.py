@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.flags import RequestError, changed_flags, resolve_params, split_flags
+from bot.flags import RequestError, resolve_params, split_flags
 from styleengine import StyleParams
 
 
@@ -55,9 +55,3 @@ def test_bad_flags_are_refused_with_the_reason(text, fragment):
     with pytest.raises(RequestError) as caught:
         resolve(text)
     assert fragment in str(caught.value)
-
-
-def test_changed_flags_lists_only_what_differs_from_the_defaults():
-    base = StyleParams(size=256)
-    params = resolve("--style-weight 60 --size 256", base)
-    assert changed_flags(params, base) == {"--style-weight": "60"}

@@ -11,11 +11,11 @@ from tests.bot.conftest import bot_settings, pair, results, running
 from tests.discord_double.server import MESSAGE_CONTENT_INTENT, DiscordDouble
 
 
-async def test_without_the_intent_mentions_and_slash_commands_work(image_bytes, caplog):
+async def test_without_the_intent_mentions_and_slash_commands_work(image_bytes, caplog, tmp_path):
     double = DiscordDouble(grant_message_content=False)
     await double.start()
     try:
-        settings = bot_settings(double, message_content=False)
+        settings = bot_settings(double, message_content=False, database=str(tmp_path / "bot.db"))
         with caplog.at_level(logging.WARNING):
             async with running(settings, double):
                 assert not double.identifies[-1]["intents"] & MESSAGE_CONTENT_INTENT
@@ -33,10 +33,10 @@ async def test_without_the_intent_mentions_and_slash_commands_work(image_bytes, 
         await double.close()
 
 
-async def test_a_refused_intent_reconnects_without_it(image_bytes, caplog):
+async def test_a_refused_intent_reconnects_without_it(image_bytes, caplog, tmp_path):
     double = DiscordDouble(grant_message_content=False)
     await double.start()
-    settings = bot_settings(double, message_content=True)
+    settings = bot_settings(double, message_content=True, database=str(tmp_path / "bot.db"))
     task = asyncio.create_task(run(settings))
     try:
         with caplog.at_level(logging.WARNING):

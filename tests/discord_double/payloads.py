@@ -26,6 +26,7 @@ MEMBER_PERMISSIONS = (
     (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 31)
 )  # view, send, embed, attach, read history, use application commands
 MANAGE_MESSAGES = 1 << 13
+MANAGE_GUILD = 1 << 5
 
 
 @dataclass
@@ -34,6 +35,7 @@ class FakeUser:
     bot: bool = False
     id: int = field(default_factory=snowflake)
     permissions: int = MEMBER_PERMISSIONS
+    role_id: int | None = None  # a role of its own holding ``permissions`` beyond @everyone's
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -48,7 +50,7 @@ class FakeUser:
 
     def member_payload(self, *, with_user: bool = True) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "roles": [],
+            "roles": [str(self.role_id)] if self.role_id is not None else [],
             "joined_at": iso_now(),
             "deaf": False,
             "mute": False,
@@ -60,6 +62,20 @@ class FakeUser:
         if with_user:
             data["user"] = self.payload()
         return data
+
+
+def role_payload(role_id: int, name: str, permissions: int, position: int) -> dict[str, Any]:
+    return {
+        "id": str(role_id),
+        "name": name,
+        "permissions": str(permissions),
+        "position": position,
+        "color": 0,
+        "hoist": False,
+        "managed": False,
+        "mentionable": False,
+        "flags": 0,
+    }
 
 
 def guild_payload(
@@ -78,17 +94,12 @@ def guild_payload(
         "default_message_notifications": 0,
         "explicit_content_filter": 0,
         "roles": [
-            {
-                "id": str(guild_id),
-                "name": "@everyone",
-                "permissions": str(MEMBER_PERMISSIONS),
-                "position": 0,
-                "color": 0,
-                "hoist": False,
-                "managed": False,
-                "mentionable": False,
-                "flags": 0,
-            }
+            role_payload(guild_id, "@everyone", MEMBER_PERMISSIONS, 0),
+            *(
+                role_payload(m.role_id, f"{m.username}-role", m.permissions, n)
+                for n, m in enumerate(members, start=1)
+                if m.role_id is not None
+            ),
         ],
         "emojis": [],
         "stickers": [],

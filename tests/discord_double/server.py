@@ -24,6 +24,7 @@ from aiohttp import web
 
 from tests.discord_double.payloads import (
     ALL_PERMISSIONS,
+    MEMBER_PERMISSIONS,
     FakeUser,
     attachment_payload,
     guild_payload,
@@ -34,6 +35,8 @@ from tests.discord_double.payloads import (
 MESSAGE_CONTENT_INTENT = 1 << 15
 # Discord allows 5 message sends/edits per 5 s per channel; the double enforces the same.
 CHANNEL_BUCKET = (5, 5.0)
+# Discord drops a second message with the same nonce (and enforce_nonce) for a few minutes.
+NONCE_WINDOW = 300.0
 
 
 @dataclass
@@ -53,6 +56,8 @@ class StoredMessage:
     data: dict[str, Any]
     edits: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
     deleted: bool = False
+    nonce: str | None = None
+    created: float = field(default_factory=time.monotonic)
 
     @property
     def id(self) -> int:
@@ -91,6 +96,7 @@ class DiscordDouble:
         self.owner = FakeUser("owner", permissions=ALL_PERMISSIONS)
         self.guild_id = snowflake()
         self.channel_id = snowflake()
+        self.other_channel_id = snowflake()  # a second text channel in the guild
         self.users: list[FakeUser] = [self.bot_user, self.owner]
         self.messages: dict[int, StoredMessage] = {}
         self.cdn: dict[str, tuple[bytes, str | None]] = {}
@@ -139,9 +145,12 @@ class DiscordDouble:
     # -- acting as members -------------------------------------------------------------------
 
     def add_user(self, name: str, *, permissions: int | None = None) -> FakeUser:
+        """A member; ``permissions`` beyond @everyone's come from a role of their own (add
+        members before the bot connects: the guild's roles are sent at GUILD_CREATE)."""
         user = FakeUser(name)
-        if permissions is not None:
+        if permissions is not None and permissions != MEMBER_PERMISSIONS:
             user.permissions = permissions
+            user.role_id = snowflake()
         self.users.append(user)
         return user
 
@@ -172,15 +181,18 @@ class DiscordDouble:
         attachments: list[dict[str, Any]] | None = None,
         *,
         reply_to: int | None = None,
+        channel_id: int | None = None,
     ) -> StoredMessage:
-        """A member posts a message; the bot receives MESSAGE_CREATE."""
+        """A member posts a message (in the main channel unless told); the bot receives
+        MESSAGE_CREATE."""
+        channel_id = channel_id or self.channel_id
         message_id = snowflake()
         mentions = [
             u.payload() for u in self.users if f"<@{u.id}>" in content or f"<@!{u.id}>" in content
         ]
         data: dict[str, Any] = {
             "id": str(message_id),
-            "channel_id": str(self.channel_id),
+            "channel_id": str(channel_id),
             "guild_id": str(self.guild_id),
             "author": author.payload(),
             "member": author.member_payload(with_user=False),
@@ -203,7 +215,7 @@ class DiscordDouble:
             data["message_reference"] = {
                 "type": 0,
                 "message_id": str(reply_to),
-                "channel_id": str(self.channel_id),
+                "channel_id": str(channel_id),
                 "guild_id": str(self.guild_id),
             }
             replied = self.messages.get(reply_to)
@@ -233,8 +245,12 @@ class DiscordDouble:
         name: str,
         options: dict[str, Any] | None = None,
         attachments: dict[str, dict[str, Any]] | None = None,
+        *,
+        subcommand: tuple[str, ...] = (),
+        channel_id: int | None = None,
     ) -> Interaction:
-        """A member runs ``/name``; attachment options are given as uploaded payloads."""
+        """A member runs ``/name`` (``/name group sub`` with ``subcommand=("group", "sub")``);
+        attachment options are given as uploaded payloads."""
         command = next((c for c in self.commands if c["name"] == name), None)
         command_id = command["id"] if command else str(snowflake())
         option_list: list[dict[str, Any]] = []
@@ -245,10 +261,13 @@ class DiscordDouble:
         for key, attachment in (attachments or {}).items():
             option_list.append({"name": key, "type": 11, "value": attachment["id"]})
             resolved.setdefault("attachments", {})[attachment["id"]] = attachment
+        for depth, sub in reversed(list(enumerate(subcommand))):
+            kind = 1 if depth == len(subcommand) - 1 else 2  # SUB_COMMAND, SUB_COMMAND_GROUP
+            option_list = [{"name": sub, "type": kind, "options": option_list}]
         data: dict[str, Any] = {"id": command_id, "name": name, "type": 1, "options": option_list}
         if resolved:
             data["resolved"] = resolved
-        return await self._interact(user, 2, data)
+        return await self._interact(user, 2, data, channel_id=channel_id)
 
     async def press(self, user: FakeUser, message_id: int, custom_id: str) -> Interaction:
         """A member presses a button on one of the bot's messages."""
@@ -258,9 +277,15 @@ class DiscordDouble:
         )
 
     async def _interact(
-        self, user: FakeUser, kind: int, data: dict[str, Any], message: dict[str, Any] | None = None
+        self,
+        user: FakeUser,
+        kind: int,
+        data: dict[str, Any],
+        message: dict[str, Any] | None = None,
+        channel_id: int | None = None,
     ) -> Interaction:
-        interaction = Interaction(snowflake(), f"itoken{snowflake()}", self.channel_id, user)
+        channel_id = channel_id or self.channel_id
+        interaction = Interaction(snowflake(), f"itoken{snowflake()}", channel_id, user)
         if message is not None:
             interaction.message_id = int(message["id"])
         self.interactions[interaction.token] = interaction
@@ -270,8 +295,8 @@ class DiscordDouble:
             "type": kind,
             "data": data,
             "guild_id": str(self.guild_id),
-            "channel_id": str(self.channel_id),
-            "channel": {"id": str(self.channel_id), "type": 0, "guild_id": str(self.guild_id)},
+            "channel_id": str(channel_id),
+            "channel": {"id": str(channel_id), "type": 0, "guild_id": str(self.guild_id)},
             "member": {**user.member_payload(), "permissions": str(user.permissions)},
             "token": interaction.token,
             "version": 1,
@@ -357,7 +382,11 @@ class DiscordDouble:
 
     def _guild_payload(self) -> dict[str, Any]:
         return guild_payload(
-            self.guild_id, "Test Server", [self.channel_id], self.owner, self.users
+            self.guild_id,
+            "Test Server",
+            [self.channel_id, self.other_channel_id],
+            self.owner,
+            self.users,
         )
 
     def _as_seen_by_bot(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -439,6 +468,8 @@ class DiscordDouble:
         if m := re.fullmatch(r"/channels/(\d+)/typing", path):
             return web.Response(status=204)
         if (m := re.fullmatch(r"/channels/(\d+)/messages", path)) and method == "POST":
+            if body.get("enforce_nonce") and (earlier := self._by_nonce(body.get("nonce"))):
+                return _json(earlier.data)  # Discord returns the first message, posts nothing
             message = self._create_message(int(m.group(1)), body, files)
             await self.dispatch("MESSAGE_CREATE", message.data)
             return _json(message.data)
@@ -459,6 +490,15 @@ class DiscordDouble:
         if m := re.fullmatch(rf"/webhooks/{app}/([^/]+)(?:/messages/(@original|\d+))?", path):
             return self._webhook(method, m.group(1), m.group(2), body, files)
         return _json({"message": f"no route {method} {path}", "code": 0}, status=404)
+
+    def _by_nonce(self, nonce: str | None) -> StoredMessage | None:
+        """The bot's message with this nonce from the last few minutes, as Discord keeps."""
+        if not nonce:
+            return None
+        for message in reversed(self.messages.values()):
+            if message.nonce == nonce and time.monotonic() - message.created < NONCE_WINDOW:
+                return message
+        return None
 
     def _application(self) -> dict[str, Any]:
         return {
@@ -521,7 +561,7 @@ class DiscordDouble:
             }
             data["webhook_id"] = str(self.app_id)
             data["application_id"] = str(self.app_id)
-        message = StoredMessage(data)
+        message = StoredMessage(data, nonce=body.get("nonce"))
         self.messages[message_id] = message
         return message
 

@@ -1,0 +1,293 @@
+"""``!styleset`` / ``/styleset``: a server's admins set its defaults, limits and style presets.
+
+Every command here is guild-only and checked in code for Manage Server (the slash commands'
+default permission is only a hint to Discord's UI: server admins can change it). The keys,
+their ranges and their parsing live in :mod:`bot.guild_config`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.flags import RequestError
+from bot.guild_config import (
+    GUILD_KEYS,
+    GuildConfig,
+    SettingError,
+    key_of,
+    read_setting,
+    resolve,
+    setting_key,
+)
+from bot.inputs import fetch_images
+from bot.text import code
+
+if TYPE_CHECKING:
+    from bot.app import StyleBot
+
+_PRESET_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
+
+
+class NotAdmin(commands.CheckFailure):
+    """The member lacks Manage Server."""
+
+
+class Styleset(commands.Cog):
+    def __init__(self, bot: StyleBot) -> None:
+        self.bot = bot
+
+    async def cog_check(self, ctx: commands.Context[StyleBot]) -> bool:  # type: ignore[override]
+        """Every command here, text or slash: in a server, by a member with Manage Server
+        (Administrator and the server's owner have it)."""
+        if ctx.guild is None:
+            raise commands.NoPrivateMessage(
+                "StyleBot's settings belong to a server; use this command there."
+            )
+        author = ctx.author
+        if isinstance(author, discord.Member) and author.guild_permissions.manage_guild:
+            return True
+        raise NotAdmin(
+            "Only members with the Manage Server permission can change StyleBot's settings."
+        )
+
+    @property
+    def _guilds(self):  # noqa: ANN202 - the store's guild settings
+        return self.bot.service.store.guilds
+
+    @property
+    def _presets(self):  # noqa: ANN202
+        return self.bot.service.store.presets
+
+    @commands.hybrid_group(name="styleset", fallback="show", invoke_without_command=True)
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def styleset(self, ctx: commands.Context[StyleBot]) -> None:
+        """This server's StyleBot settings: defaults, limits and channels."""
+        assert ctx.guild is not None
+        stored = await self._guilds.get(ctx.guild.id)
+        config = resolve(self.bot.settings, stored)
+        await ctx.reply(embed=self._settings_embed(stored, config), ephemeral=True,
+                        mention_author=False)  # fmt: skip
+
+    @styleset.command(name="set")
+    @app_commands.describe(key="the setting to change", value="its new value")
+    async def set_(self, ctx: commands.Context[StyleBot], key: str, *, value: str) -> None:
+        """Change one of this server's settings, e.g. `style-weight 60`."""
+        assert ctx.guild is not None
+        try:
+            name = setting_key(key)
+            if name == "channels":
+                value = _channel_ids(ctx.guild, value)
+            text = read_setting(self.bot.settings, name, value)
+        except SettingError as exc:
+            await ctx.reply(str(exc), ephemeral=True, mention_author=False)
+            return
+        before = resolve(self.bot.settings, await self._guilds.get(ctx.guild.id))
+        if text == "":
+            await self._guilds.reset(ctx.guild.id, name)
+        else:
+            await self._guilds.set(ctx.guild.id, name, text, by=ctx.author.id)
+        after = resolve(self.bot.settings, await self._guilds.get(ctx.guild.id))
+        await ctx.reply(
+            f"`{name}` is now {_shown(name, after)} on this server (was {_shown(name, before)}).",
+            ephemeral=True,
+            mention_author=False,
+        )
+
+    @set_.autocomplete("key")
+    async def _key_names(
+        self, interaction: discord.Interaction[StyleBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        current = current.strip().lower()
+        return [
+            app_commands.Choice(name=f"{key} \u2014 {spec.help}"[:100], value=key)
+            for key, spec in GUILD_KEYS.items()
+            if current in key
+        ][:25]
+
+    @styleset.command(name="reset")
+    @app_commands.describe(key="the setting to reset; leave out to reset all of them")
+    async def reset(self, ctx: commands.Context[StyleBot], key: str | None = None) -> None:
+        """Put one setting (or all of them) back to the bot's default."""
+        assert ctx.guild is not None
+        if key is None:
+            count = await self._guilds.reset(ctx.guild.id)
+            text = f"All settings are back to the bot's defaults ({count} were set)."
+        else:
+            try:
+                name = setting_key(key)
+            except SettingError as exc:
+                await ctx.reply(str(exc), ephemeral=True, mention_author=False)
+                return
+            await self._guilds.reset(ctx.guild.id, name)
+            config = resolve(self.bot.settings, await self._guilds.get(ctx.guild.id))
+            text = f"`{name}` is back to the bot's default: {_shown(name, config)}."
+        await ctx.reply(text, ephemeral=True, mention_author=False)
+
+    reset.autocomplete("key")(_key_names)
+
+    # -- presets ------------------------------------------------------------------------------
+
+    @styleset.group(name="preset", fallback="list", invoke_without_command=True)
+    async def preset(self, ctx: commands.Context[StyleBot]) -> None:
+        """This server's style presets."""
+        assert ctx.guild is not None
+        presets = await self._presets.list(ctx.guild.id)
+        if not presets:
+            text = (
+                "This server has no style presets yet. Add one with "
+                f"`{self.bot.settings.prefix}styleset preset add NAME` and a style image attached."
+            )
+            await ctx.reply(text, ephemeral=True, mention_author=False)
+            return
+        lines = [
+            f"`{info.name}` \u2014 {code(info.filename)} ({info.size[0]}\u00d7{info.size[1]}), "
+            f"added by <@{info.added_by}> <t:{int(info.added_at)}:R>"
+            for info in presets
+        ]
+        embed = discord.Embed(
+            title=f"Style presets ({len(presets)} of {self.bot.settings.max_presets})",
+            description="\n".join(lines)[:4000],
+            colour=discord.Colour.blurple(),
+        )
+        embed.set_footer(text="Members use one with: stylize --preset NAME and only their photo")
+        await ctx.reply(embed=embed, ephemeral=True, mention_author=False)
+
+    @preset.command(name="add")
+    @app_commands.describe(name="a short name: letters, digits, - and _", image="the style image")
+    async def preset_add(
+        self, ctx: commands.Context[StyleBot], name: str, image: discord.Attachment
+    ) -> None:
+        """Save a style image under a name for everyone here to use."""
+        assert ctx.guild is not None
+        key = name.strip().lower()
+        if not _PRESET_NAME.fullmatch(key):
+            await ctx.reply(
+                f"`{code(name)}` cannot be a preset name: use 1 to 32 letters, digits, `-` or `_`, "
+                "starting with a letter or digit.",
+                ephemeral=True,
+                mention_author=False,
+            )
+            return
+        existing = {info.name for info in await self._presets.list(ctx.guild.id)}
+        limit = self.bot.settings.max_presets
+        if key not in existing and len(existing) >= limit:
+            await ctx.reply(
+                f"This server already keeps {len(existing)} presets (the most is {limit}); "
+                "remove one first.",
+                ephemeral=True,
+                mention_author=False,
+            )
+            return
+        await ctx.defer(ephemeral=True)
+        try:
+            (picture,) = await fetch_images(
+                self.bot.service.session,
+                [image],
+                max_bytes=self.bot.settings.max_download_bytes,
+                max_pixels=self.bot.settings.max_pixels,
+            )
+        except RequestError as exc:
+            await ctx.reply(str(exc), ephemeral=True, mention_author=False)
+            return
+        replaced = await self._presets.add(
+            ctx.guild.id,
+            key,
+            filename=image.filename,
+            data=picture.data,
+            size=picture.size,
+            by=ctx.author.id,
+        )
+        verb = "replaced" if replaced else "saved"
+        await ctx.reply(
+            f"Preset `{key}` {verb} ({picture.size[0]}\u00d7{picture.size[1]}). Members use it "
+            f"with `{self.bot.settings.prefix}stylize --preset {key}` and only their photo.",
+            ephemeral=True,
+            mention_author=False,
+        )
+
+    @preset.command(name="remove", aliases=["delete", "rm"])
+    @app_commands.describe(name="the preset to remove")
+    async def preset_remove(self, ctx: commands.Context[StyleBot], name: str) -> None:
+        """Remove a style preset."""
+        assert ctx.guild is not None
+        key = name.strip().lower()
+        if await self._presets.remove(ctx.guild.id, key):
+            text = f"Preset `{key}` removed."
+        else:
+            text = f"There is no preset `{code(name)}` on this server."
+        await ctx.reply(text, ephemeral=True, mention_author=False)
+
+    @preset_remove.autocomplete("name")
+    async def _preset_names(
+        self, interaction: discord.Interaction[StyleBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild is None:
+            return []
+        presets = await self._presets.list(interaction.guild.id)
+        return [
+            app_commands.Choice(name=info.name, value=info.name)
+            for info in presets
+            if current.strip().lower() in info.name
+        ][:25]
+
+    # -- drawing ------------------------------------------------------------------------------
+
+    def _settings_embed(self, stored: dict[str, str], config: GuildConfig) -> discord.Embed:
+        prefix = self.bot.settings.prefix
+        lines = []
+        for key, spec in GUILD_KEYS.items():
+            where = "**set here**" if key in stored else "bot default"
+            lines.append(
+                f"`{key}` {_shown(key, config)} ({where}) \u2014 {spec.help}; "
+                f"{spec.allowed(self.bot.settings)}"
+            )
+        embed = discord.Embed(
+            title="StyleBot settings for this server",
+            description="\n".join(lines),
+            colour=discord.Colour.blurple(),
+        )
+        embed.set_footer(
+            text=f"{prefix}styleset set KEY VALUE \u00b7 {prefix}styleset reset [KEY] \u00b7 "
+            "a member's own flags still win over these"
+        )
+        return embed
+
+
+def _shown(key: str, config: GuildConfig) -> str:
+    """A key's effective value for this server, as members will see it."""
+    if key == "user-limit":
+        return f"**{config.user_limit}**"
+    if key == "max-size":
+        return f"**{config.max_size}**"
+    if key == "channels":
+        if not config.channels:
+            return "**all channels**"
+        return " ".join(f"<#{channel}>" for channel in sorted(config.channels))
+    values = config.params.as_strings()
+    names = {key_of(name): name for name in values}
+    return f"**{values[names[key]]}**"
+
+
+def _channel_ids(guild: discord.Guild, text: str) -> str:
+    """Channel mentions, ids or names -> ids (names are what the slash form's users type)."""
+    tokens = [token for token in re.split(r"[\s,]+", text.strip()) if token]
+    out = []
+    for token in tokens:
+        if re.fullmatch(r"<#\d+>|\d{15,21}", token) or token.lower() in ("all", "any", "-"):
+            out.append(token)
+            continue
+        channel = discord.utils.get(guild.text_channels, name=token.lstrip("#").lower())
+        if channel is None:
+            raise SettingError(f"`channels`: I cannot find a channel `{code(token)}` here.")
+        out.append(str(channel.id))
+    return " ".join(out)
+
+
+async def setup(bot: StyleBot) -> None:
+    await bot.add_cog(Styleset(bot))

@@ -1,0 +1,214 @@
+"""What a server's admins may set with ``!styleset``, and what a server's settings resolve to.
+
+Every key is defined here once: its meaning, its allowed range and how its text is read. Style
+keys are the engine's own knobs (ranges from :class:`styleengine.StyleParams`, capped by the
+bot's ceilings); the others are the bot's limits, which a server may only lower. Values are
+stored as the validated text and read back through the same parsers.
+
+Precedence for a job: the member's flags > the server's settings > the bot's defaults.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from bot.settings import BotSettings
+from bot.text import code
+from styleengine import ParamError, StyleParams, knobs
+from styleengine.params import Knob, flag_name
+
+# Engine knobs a server may give a default to.
+STYLE_KNOBS = (
+    "content_weight",
+    "style_weight",
+    "tv_weight",
+    "iterations",
+    "size",
+    "preserve_color",
+    "optimizer",
+)
+_KNOBS = {knob.name: knob for knob in knobs()}
+_CHANNEL = re.compile(r"<#(\d{15,21})>|(\d{15,21})")
+ALL_CHANNELS = ("all", "any", "everywhere", "none", "-")
+
+
+def key_of(name: str) -> str:
+    """The setting key of an engine knob: its flag without dashes (``style-weight``)."""
+    return flag_name(name)[2:]
+
+
+class SettingError(ValueError):
+    """A value an admin gave is not allowed; the message says what is."""
+
+
+@dataclass(frozen=True)
+class GuildKey:
+    """One ``!styleset`` key: ``style-weight``, ``user-limit``, ..."""
+
+    key: str
+    help: str
+    allowed: Callable[[BotSettings], str]  # the allowed values, in words
+    read: Callable[[BotSettings, str], str]  # text -> normalised text, or SettingError
+
+
+def _knob_key(name: str) -> GuildKey:
+    knob = _KNOBS[name]
+    return GuildKey(
+        key=key_of(name),
+        help=f"default {knob.help}",
+        allowed=lambda settings: _knob_range(knob, settings),
+        read=lambda settings, text: _read_knob(knob, settings, text),
+    )
+
+
+def _ceiling(name: str, settings: BotSettings) -> float | None:
+    if name == "size":
+        return settings.max_size
+    if name == "iterations":
+        return settings.max_iterations
+    return None
+
+
+def _knob_range(knob: Knob, settings: BotSettings) -> str:
+    ceiling = _ceiling(knob.name, settings)
+    if ceiling is not None and knob.lo is not None:
+        return f"from {knob.lo:g} to {ceiling:g}"
+    return knob.describe_range()
+
+
+def _read_knob(knob: Knob, settings: BotSettings, text: str) -> str:
+    try:
+        params = StyleParams().with_strings({knob.name: text})
+    except ParamError:
+        raise SettingError(_range_error(knob.name, text, _knob_range(knob, settings))) from None
+    ceiling = _ceiling(knob.name, settings)
+    value = getattr(params, knob.name)
+    if ceiling is not None and value > ceiling:
+        raise SettingError(_range_error(knob.name, text, _knob_range(knob, settings)))
+    return params.as_strings()[knob.name]
+
+
+def _int_key(key: str, help: str, lo: int, hi: Callable[[BotSettings], int]) -> GuildKey:
+    def allowed(settings: BotSettings) -> str:
+        return f"a whole number from {lo} to {hi(settings)}"
+
+    def read(settings: BotSettings, text: str) -> str:
+        try:
+            value = int(text)
+        except ValueError:
+            value = lo - 1
+        if not lo <= value <= hi(settings):
+            raise SettingError(_range_error(key, text, allowed(settings)))
+        return str(value)
+
+    return GuildKey(key=key, help=help, allowed=allowed, read=read)
+
+
+def _read_channels(settings: BotSettings, text: str) -> str:
+    if text.strip().lower() in ALL_CHANNELS:
+        return ""
+    ids = []
+    for token in re.split(r"[\s,]+", text.strip()):
+        match = _CHANNEL.fullmatch(token)
+        if match is None:
+            raise SettingError(
+                f"`channels`: `{code(token)}` is not a channel; mention channels like #art, "
+                "or say `all`."
+            )
+        ids.append(match.group(1) or match.group(2))
+    return ",".join(dict.fromkeys(ids))
+
+
+GUILD_KEYS: dict[str, GuildKey] = {
+    key.key: key
+    for key in (
+        *(_knob_key(name) for name in STYLE_KNOBS),
+        _int_key(
+            "user-limit",
+            "jobs one member may have queued or running",
+            1,
+            lambda settings: settings.user_limit,
+        ),
+        _int_key(
+            "max-size",
+            "largest --size a member may ask for",
+            int(_KNOBS["size"].lo or 1),
+            lambda settings: settings.max_size,
+        ),
+        GuildKey(
+            key="channels",
+            help="channels where members may use !stylize",
+            allowed=lambda settings: "channel mentions (#art #bots), or `all`",
+            read=_read_channels,
+        ),
+    )
+}
+
+
+def read_setting(settings: BotSettings, key: str, text: str) -> str:
+    """Validate ``text`` for ``key``; returns the text to store (empty: the default)."""
+    return GUILD_KEYS[setting_key(key)].read(settings, text.strip())
+
+
+def setting_key(key: str) -> str:
+    """The canonical spelling of a key (``Style_Weight`` -> ``style-weight``) or SettingError."""
+    name = key.strip().lower().lstrip("-").replace("_", "-")
+    if name not in GUILD_KEYS:
+        raise SettingError(f"`{code(key)}` is not a setting; settings are {_key_list()}.")
+    return name
+
+
+@dataclass(frozen=True)
+class GuildConfig:
+    """A server's settings resolved over the bot's: what its jobs start from."""
+
+    params: StyleParams  # the bot's defaults with the server's style settings applied
+    server_knobs: frozenset[str]  # engine knob names the server set
+    user_limit: int
+    max_size: int
+    max_iterations: int
+    channels: frozenset[int]  # empty: every channel
+
+    def allows(self, channel_id: int) -> bool:
+        return not self.channels or channel_id in self.channels
+
+
+def resolve(settings: BotSettings, stored: Mapping[str, str]) -> GuildConfig:
+    """Apply a server's stored values to the bot's defaults and limits.
+
+    A value that no longer fits (the operator lowered a ceiling since) is clamped, not fatal.
+    """
+    max_size = settings.max_size
+    if "max-size" in stored:
+        max_size = min(max_size, int(stored["max-size"]))
+    user_limit = settings.user_limit
+    if "user-limit" in stored:
+        user_limit = min(user_limit, int(stored["user-limit"]))
+    base = settings.job_defaults()
+    overrides = {name: stored[key_of(name)] for name in STYLE_KNOBS if key_of(name) in stored}
+    try:
+        params = base.with_strings(overrides)
+    except ParamError:
+        params, overrides = base, {}
+    params = params.replace(
+        size=min(params.size, max_size), iterations=min(params.iterations, settings.max_iterations)
+    )
+    channels = frozenset(int(part) for part in stored.get("channels", "").split(",") if part)
+    return GuildConfig(
+        params=params,
+        server_knobs=frozenset(overrides),
+        user_limit=user_limit,
+        max_size=max_size,
+        max_iterations=settings.max_iterations,
+        channels=channels,
+    )
+
+
+def _range_error(key: str, text: str, allowed: str) -> str:
+    return f"`{key_of(key)}` must be {allowed}; `{code(text)}` is not."
+
+
+def _key_list() -> str:
+    return ", ".join(f"`{key}`" for key in GUILD_KEYS)

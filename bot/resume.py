@@ -1,0 +1,115 @@
+"""At start-up, pick the journal's unfinished jobs back up and tell their channels.
+
+Queued jobs go back in the queue; jobs that were running start over (a job whose picture was
+already made is only delivered); a job that was cut off too often is given up with a message,
+so one job that kills the bot cannot keep it in a crash loop. Each job keeps its id, so the
+Cancel button on its old status message works again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.jobs import Job, JobState
+from bot.replies import ChannelReplier
+from bot.status import StatusMessage
+
+if TYPE_CHECKING:
+    from bot.service import JobService
+
+log = logging.getLogger(__name__)
+
+# A job that was running when the bot stopped this many times is given up.
+MAX_ATTEMPTS = 3
+
+
+async def resume_jobs(service: JobService) -> None:
+    """Queue the journal's unfinished jobs; their messages are sent in the background."""
+    jobs, unreadable = await service.store.journal.unfinished()
+    if not jobs and not unreadable:
+        return
+    notices: dict[int, list[str]] = defaultdict(list)
+    statuses: list[tuple[Job, StatusMessage]] = []
+    given_up: list[Job] = []
+    for job in jobs:
+        was_running = job.state is JobState.RUNNING
+        job.state = JobState.QUEUED
+        job.resumed = True
+        if was_running and job.result is None and job.attempts >= MAX_ATTEMPTS:
+            job.state = JobState.FAILED
+            job.error = (
+                f"it was cut off {job.attempts} times by the bot stopping while it painted, "
+                "so I gave it up; a smaller `--size` may help"
+            )
+            given_up.append(job)
+            continue
+        channel = service.channel_for(job.channel_id)
+        replier = ChannelReplier(channel, service.pacer, reply_to=job.command_message_id)
+        statuses.append((job, service.restore(job, replier)))
+        what = "starting over" if was_running and job.result is None else "back in the queue"
+        notices[job.channel_id].append(f"<@{job.owner_id}> `{job.id}` ({what})")
+    for entry in unreadable:
+        notices[entry.channel_id].append(
+            f"<@{entry.owner_id}> `{entry.id}` could not be resumed: {entry.reason}"
+        )
+    log.info(
+        "resumed %d job(s) from the journal; %d given up, %d unreadable",
+        len(statuses),
+        len(given_up),
+        len(unreadable),
+    )
+    task = asyncio.create_task(
+        _tell(service, notices, statuses, given_up, [e.id for e in unreadable]),
+        name="resume-notices",
+    )
+    service.background(task)
+
+
+async def _tell(
+    service: JobService,
+    notices: dict[int, list[str]],
+    statuses: list[tuple[Job, StatusMessage]],
+    given_up: list[Job],
+    unreadable: list[str],
+) -> None:
+    for channel_id, lines in notices.items():
+        text = "I restarted and picked up the jobs I was working on here:\n" + "\n".join(lines)
+        await _send(service, channel_id, text[:2000])
+    for job, status in statuses:
+        await _show_status(service, job, status)
+    for job in given_up:
+        text = f"<@{job.owner_id}> your job `{job.id}` failed: {job.error}."
+        await _send(service, job.channel_id, text)
+        await service.store.journal.finished(job)
+    for job_id in unreadable:
+        await service.store.journal.abandon(job_id)
+
+
+async def _show_status(service: JobService, job: Job, status: StatusMessage) -> None:
+    """Keep editing the job's old status message, or post one if it never had one."""
+    if job.status_message_id is not None:
+        channel = service.channel_for(job.channel_id)
+        if hasattr(channel, "get_partial_message"):
+            status.adopt(channel.get_partial_message(job.status_message_id))  # type: ignore[union-attr]
+            return
+    replier = service.replier_for(job)
+    if replier is None or job.state.finished:
+        return
+    try:
+        await status.post(replier)
+    except discord.HTTPException:
+        log.warning("job %s: could not post its status message after the restart", job.id)
+
+
+async def _send(service: JobService, channel_id: int, text: str) -> None:
+    mentions = discord.AllowedMentions(users=True, everyone=False, roles=False)
+    try:
+        await service.pacer.slot(channel_id)
+        await service.channel_for(channel_id).send(text, allowed_mentions=mentions)
+    except discord.HTTPException as exc:
+        log.warning("could not tell channel %d about the restart: %s", channel_id, exc)

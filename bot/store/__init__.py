@@ -1,0 +1,39 @@
+"""The bot's store: guild settings, style presets and the job journal, in one SQLite file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.store.database import Database, StoreError
+from bot.store.guilds import GuildSettingsStore
+from bot.store.journal import JobJournal, Swept, Unreadable
+from bot.store.presets import Preset, PresetInfo, PresetStore
+
+
+class Store:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.guilds = GuildSettingsStore(database)
+        self.presets = PresetStore(database)
+        self.journal = JobJournal(database)
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        """Open (creating and migrating as needed) the database at ``path``."""
+        return cls(await Database.open(path))
+
+    async def close(self) -> None:
+        await self.database.close()
+
+
+__all__ = [
+    "GuildSettingsStore",
+    "JobJournal",
+    "Preset",
+    "PresetInfo",
+    "PresetStore",
+    "Store",
+    "StoreError",
+    "Swept",
+    "Unreadable",
+]

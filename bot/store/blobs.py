@@ -1,0 +1,42 @@
+"""Images kept by the store (job inputs, results, presets), addressed by their sha256.
+
+Equal images are kept once: a member who runs ten jobs on one photo stores it once, and a
+preset used by every job costs nothing more. Blobs nobody refers to are swept by the cleanup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import aiosqlite
+
+
+async def put_blob(db: aiosqlite.Connection, data: bytes) -> str:
+    """Store ``data`` (inside the caller's transaction); returns its digest."""
+    digest = hashlib.sha256(data).hexdigest()
+    await db.execute(
+        "INSERT OR IGNORE INTO blobs (digest, data, created_at) VALUES (?, ?, ?)",
+        (digest, data, time.time()),
+    )
+    return digest
+
+
+async def get_blob(db: aiosqlite.Connection, digest: str) -> bytes | None:
+    cursor = await db.execute("SELECT data FROM blobs WHERE digest = ?", (digest,))
+    row = await cursor.fetchone()
+    return bytes(row[0]) if row else None
+
+
+async def sweep_blobs(db: aiosqlite.Connection) -> int:
+    """Delete the blobs no job input, result or preset refers to; returns how many."""
+    cursor = await db.execute(
+        """
+        DELETE FROM blobs WHERE digest NOT IN (
+            SELECT digest FROM job_inputs
+            UNION SELECT digest FROM presets
+            UNION SELECT result_digest FROM jobs WHERE result_digest IS NOT NULL
+        )
+        """
+    )
+    return cursor.rowcount

@@ -1,0 +1,226 @@
+"""The job journal: every job from before it is acknowledged until it has been answered.
+
+A job is written with its inputs when it is queued, marked running when a worker takes it,
+gets its encoded result when the engine finishes, and is marked finished (done, failed or
+cancelled) only after the member has been answered. So after a crash the unfinished jobs are
+exactly the ones a member still waits for: queued ones run, running ones run again, and ones
+whose picture was made but not delivered are delivered without painting them again.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+import aiosqlite
+
+from bot.jobs import InputImage, Job, JobState, Rendered
+from bot.store.blobs import get_blob, put_blob, sweep_blobs
+from bot.store.database import Database
+from styleengine import EncodedImage, ParamError, StyleParams
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A journal entry that can no longer become a job (its inputs are gone, or its
+    parameters are from an engine that had other knobs)."""
+
+    id: str
+    owner_id: int
+    channel_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Swept:
+    jobs: int
+    blobs: int
+
+
+class JobJournal:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def record(self, job: Job) -> None:
+        """Write a new job with its inputs (before the member hears it was queued)."""
+        now = time.time()
+        async with self._database.transaction() as db:
+            await db.execute(
+                """
+                INSERT INTO jobs (id, state, owner_id, owner_name, guild_id, channel_id,
+                    command_message_id, status_message_id, params, sources, preset,
+                    upload_limit, attempts, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                (
+                    job.id,
+                    str(job.state),
+                    job.owner_id,
+                    job.owner_name,
+                    job.guild_id,
+                    job.channel_id,
+                    job.command_message_id,
+                    job.status_message_id,
+                    json.dumps(job.params.as_strings()),
+                    json.dumps(job.sources),
+                    job.preset,
+                    job.upload_limit,
+                    job.attempts,
+                    job.created_at,
+                    now,
+                ),
+            )
+            for position, image in enumerate((job.content, *job.styles)):
+                digest = await put_blob(db, image.data)
+                await db.execute(
+                    """
+                    INSERT INTO job_inputs (job_id, position, name, digest, width, height)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                    (job.id, position, image.name, digest, image.size[0], image.size[1]),
+                )
+
+    async def status_posted(self, job_id: str, message_id: int) -> None:
+        await self._update(job_id, "status_message_id = ?", message_id)
+
+    async def started(self, job: Job) -> None:
+        """A worker took the job: count the attempt before the engine runs."""
+        await self._update(job.id, "state = ?, attempts = ?", str(JobState.RUNNING), job.attempts)
+
+    async def rendered(self, job_id: str, result: Rendered) -> None:
+        """Keep the finished picture until it has been delivered."""
+        meta = {
+            "format": result.image.format,
+            "size": list(result.image.size),
+            "elapsed": result.elapsed,
+            "device": result.device,
+            "precision": result.precision,
+        }
+        async with self._database.transaction() as db:
+            digest = await put_blob(db, result.image.data)
+            await db.execute(
+                "UPDATE jobs SET result_digest = ?, result_meta = ?, updated_at = ? WHERE id = ?",
+                (digest, json.dumps(meta), time.time(), job_id),
+            )
+
+    async def finished(self, job: Job) -> None:
+        """The member has been answered (or the job was cancelled): it is out of the queue.
+
+        Its result is let go (it is on Discord now); its inputs stay until the sweep, for the
+        rerun buttons."""
+        assert job.state.finished
+        now = time.time()
+        async with self._database.transaction() as db:
+            await db.execute(
+                """
+                UPDATE jobs SET state = ?, error = ?, updated_at = ?, finished_at = ?,
+                    result_digest = NULL, result_meta = NULL
+                WHERE id = ?
+                """,
+                (str(job.state), job.error, now, now, job.id),
+            )
+
+    async def abandon(self, job_id: str) -> None:
+        """Close an entry that cannot become a job again (see :class:`Unreadable`)."""
+        now = time.time()
+        await self._update(
+            job_id,
+            "state = ?, error = ?, finished_at = ?",
+            str(JobState.FAILED),
+            "could not be resumed",
+            now,
+        )
+
+    async def unfinished(self) -> tuple[list[Job], list[Unreadable]]:
+        """Jobs a member still waits for, oldest first, as queued (with any stored result)."""
+        async with self._database.transaction() as db:
+            cursor = await db.execute(
+                "SELECT * FROM jobs WHERE finished_at IS NULL ORDER BY created_at, rowid"
+            )
+            rows = await cursor.fetchall()
+            jobs, unreadable = [], []
+            for row in rows:
+                job = await _job(db, row)
+                if isinstance(job, Unreadable):
+                    unreadable.append(job)
+                else:
+                    jobs.append(job)
+        return jobs, unreadable
+
+    async def load(self, job_id: str) -> Job | None:
+        """A job with its inputs, finished or not (None if unknown or swept)."""
+        async with self._database.transaction() as db:
+            cursor = await db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,))
+            row = await cursor.fetchone()
+            job = await _job(db, row) if row is not None else None
+        return job if isinstance(job, Job) else None
+
+    async def sweep(self, *, older_than: float) -> Swept:
+        """Forget jobs finished before ``older_than`` (a time.time()) and unused images."""
+        async with self._database.transaction() as db:
+            cursor = await db.execute(
+                "DELETE FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?",
+                (older_than,),
+            )
+            jobs = cursor.rowcount
+            blobs = await sweep_blobs(db)
+        return Swept(jobs, blobs)
+
+    async def _update(self, job_id: str, assignments: str, *values: object) -> None:
+        async with self._database.transaction() as db:
+            await db.execute(
+                f"UPDATE jobs SET {assignments}, updated_at = ? WHERE id = ?",
+                (*values, time.time(), job_id),
+            )
+
+
+async def _job(db: aiosqlite.Connection, row: aiosqlite.Row) -> Job | Unreadable:
+    def unreadable(reason: str) -> Unreadable:
+        return Unreadable(row["id"], row["owner_id"], row["channel_id"], reason)
+
+    cursor = await db.execute(
+        "SELECT * FROM job_inputs WHERE job_id = ? ORDER BY position", (row["id"],)
+    )
+    images = []
+    for item in await cursor.fetchall():
+        data = await get_blob(db, item["digest"])
+        if data is None:
+            return unreadable("its pictures are no longer stored")
+        images.append(InputImage(item["name"], data, (item["width"], item["height"])))
+    if len(images) < 2:
+        return unreadable("its pictures are no longer stored")
+    try:
+        params = StyleParams().with_strings(json.loads(row["params"]))
+    except ParamError as exc:
+        return unreadable(f"its options no longer apply ({exc})")
+    job = Job(
+        id=row["id"],
+        owner_id=row["owner_id"],
+        owner_name=row["owner_name"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        content=images[0],
+        styles=tuple(images[1:]),
+        params=params,
+        upload_limit=row["upload_limit"],
+        sources=json.loads(row["sources"]),
+        preset=row["preset"],
+        command_message_id=row["command_message_id"],
+        status_message_id=row["status_message_id"],
+        created_at=row["created_at"],
+        attempts=row["attempts"],
+        state=JobState(row["state"]),
+        error=row["error"],
+    )
+    if row["result_digest"] is not None and row["finished_at"] is None:
+        data = await get_blob(db, row["result_digest"])
+        if data is not None:
+            meta = json.loads(row["result_meta"])
+            job.result = Rendered(
+                image=EncodedImage(data, meta["format"], tuple(meta["size"])),
+                elapsed=meta["elapsed"],
+                device=meta["device"],
+                precision=meta["precision"],
+            )
+    return job

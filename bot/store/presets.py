@@ -1,0 +1,96 @@
+"""Each server's named style images, kept by the bot (Discord's attachment links expire)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import aiosqlite
+
+from bot.store.blobs import get_blob, put_blob
+from bot.store.database import Database
+
+
+@dataclass(frozen=True)
+class PresetInfo:
+    name: str
+    filename: str
+    size: tuple[int, int]
+    added_by: int
+    added_at: float
+
+
+@dataclass(frozen=True)
+class Preset:
+    info: PresetInfo
+    data: bytes
+
+
+class PresetStore:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def add(
+        self,
+        guild_id: int,
+        name: str,
+        *,
+        filename: str,
+        data: bytes,
+        size: tuple[int, int],
+        by: int,
+    ) -> bool:
+        """Save (or replace) the preset ``name``; True if it replaced one."""
+        async with self._database.transaction() as db:
+            digest = await put_blob(db, data)
+            cursor = await db.execute(
+                "SELECT 1 FROM presets WHERE guild_id = ? AND name = ?", (guild_id, name)
+            )
+            replaced = await cursor.fetchone() is not None
+            await db.execute(
+                """
+                INSERT OR REPLACE INTO presets
+                    (guild_id, name, digest, filename, width, height, added_by, added_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                (guild_id, name, digest, filename, size[0], size[1], by, time.time()),
+            )
+        return replaced
+
+    async def get(self, guild_id: int, name: str) -> Preset | None:
+        async with self._database.transaction() as db:
+            cursor = await db.execute(
+                "SELECT * FROM presets WHERE guild_id = ? AND name = ?", (guild_id, name)
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                return None
+            data = await get_blob(db, row["digest"])
+        if data is None:
+            return None
+        return Preset(_info(row), data)
+
+    async def list(self, guild_id: int) -> list[PresetInfo]:
+        async with self._database.transaction() as db:
+            cursor = await db.execute(
+                "SELECT * FROM presets WHERE guild_id = ? ORDER BY name", (guild_id,)
+            )
+            rows = await cursor.fetchall()
+        return [_info(row) for row in rows]
+
+    async def remove(self, guild_id: int, name: str) -> bool:
+        async with self._database.transaction() as db:
+            cursor = await db.execute(
+                "DELETE FROM presets WHERE guild_id = ? AND name = ?", (guild_id, name)
+            )
+        return cursor.rowcount > 0
+
+
+def _info(row: aiosqlite.Row) -> PresetInfo:
+    return PresetInfo(
+        name=row["name"],
+        filename=row["filename"],
+        size=(row["width"], row["height"]),
+        added_by=row["added_by"],
+        added_at=row["added_at"],
+    )

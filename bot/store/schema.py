@@ -1,0 +1,75 @@
+"""The store's schema, as an ordered list of migrations.
+
+Migration ``n`` takes the database from ``PRAGMA user_version`` ``n`` to ``n + 1``; the bot
+applies the missing ones at start-up, each in one transaction. Append, never edit: a database
+in the field has already run the old ones.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: guild settings, presets, the job journal and the images they refer to.
+    """
+    CREATE TABLE blobs (
+        digest     TEXT PRIMARY KEY,          -- sha256 of data, so equal images are kept once
+        data       BLOB NOT NULL,
+        created_at REAL NOT NULL
+    );
+
+    CREATE TABLE guild_settings (
+        guild_id   INTEGER NOT NULL,
+        key        TEXT NOT NULL,             -- a flag name without dashes: style-weight
+        value      TEXT NOT NULL,             -- validated text, read back with the same parser
+        updated_by INTEGER NOT NULL,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (guild_id, key)
+    );
+
+    CREATE TABLE presets (
+        guild_id   INTEGER NOT NULL,
+        name       TEXT NOT NULL,
+        digest     TEXT NOT NULL REFERENCES blobs (digest),
+        filename   TEXT NOT NULL,
+        width      INTEGER NOT NULL,
+        height     INTEGER NOT NULL,
+        added_by   INTEGER NOT NULL,
+        added_at   REAL NOT NULL,
+        PRIMARY KEY (guild_id, name)
+    );
+
+    CREATE TABLE jobs (
+        id                 TEXT PRIMARY KEY,
+        state              TEXT NOT NULL,     -- queued, running, done, failed, cancelled
+        owner_id           INTEGER NOT NULL,
+        owner_name         TEXT NOT NULL,
+        guild_id           INTEGER,
+        channel_id         INTEGER NOT NULL,
+        command_message_id INTEGER,           -- the member's !stylize message, to reply to
+        status_message_id  INTEGER,
+        params             TEXT NOT NULL,     -- JSON: every knob as text
+        sources            TEXT NOT NULL,     -- JSON: knob -> "member" or "server"
+        preset             TEXT,
+        upload_limit       INTEGER NOT NULL,
+        attempts           INTEGER NOT NULL DEFAULT 0,
+        error              TEXT,
+        result_digest      TEXT REFERENCES blobs (digest),
+        result_meta        TEXT,              -- JSON: format, size, elapsed, device, precision
+        created_at         REAL NOT NULL,
+        updated_at         REAL NOT NULL,
+        finished_at        REAL
+    );
+    CREATE INDEX jobs_unfinished ON jobs (created_at) WHERE finished_at IS NULL;
+    CREATE INDEX jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;
+
+    CREATE TABLE job_inputs (
+        job_id   TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,            -- 0: the content, then the styles in order
+        name     TEXT NOT NULL,
+        digest   TEXT NOT NULL REFERENCES blobs (digest),
+        width    INTEGER NOT NULL,
+        height   INTEGER NOT NULL,
+        PRIMARY KEY (job_id, position)
+    );
+    CREATE INDEX job_inputs_digest ON job_inputs (digest);
+    """,
+)

@@ -1,0 +1,107 @@
+"""The job journal: what a restart finds, what the clean-up forgets."""
+
+from __future__ import annotations
+
+import time
+
+import pytest_asyncio
+
+from bot.jobs import InputImage, Job, JobState, Rendered
+from bot.store import Store
+from styleengine import EncodedImage, StyleParams
+
+
+@pytest_asyncio.fixture
+async def store(tmp_path):
+    s = await Store.open(tmp_path / "stylebot.db")
+    yield s
+    await s.close()
+
+
+def job(photo: bytes = b"photo", style: bytes = b"style", **fields) -> Job:
+    values = {
+        "owner_id": 11,
+        "owner_name": "Alice",
+        "guild_id": 22,
+        "channel_id": 33,
+        "content": InputImage("a.jpg", photo, (40, 30)),
+        "styles": (InputImage("b.png", style, (20, 20)),),
+        "params": StyleParams(size=64, iterations=9, style_weight=60),
+        "upload_limit": 8 << 20,
+        "sources": {"style_weight": "member", "size": "server"},
+        "command_message_id": 44,
+    }
+    values.update(fields)
+    return Job(**values)
+
+
+RESULT = Rendered(EncodedImage(b"png-bytes", "png", (64, 48)), 1.5, "cpu", "bf16")
+
+
+async def test_a_recorded_job_comes_back_whole(store):
+    original = job(preset="starry")
+    await store.journal.record(original)
+    await store.journal.status_posted(original.id, 55)
+    (back,), unreadable = await store.journal.unfinished()
+    assert unreadable == []
+    assert back.id == original.id and back.state is JobState.QUEUED
+    assert back.content == original.content and back.styles == original.styles
+    assert back.params == original.params and back.sources == original.sources
+    assert (back.preset, back.command_message_id, back.status_message_id) == ("starry", 44, 55)
+    assert back.result is None
+
+
+async def test_running_then_rendered_then_finished(store):
+    j = job()
+    await store.journal.record(j)
+    j.attempts = 1
+    await store.journal.started(j)
+    (back,), _ = await store.journal.unfinished()
+    assert back.state is JobState.RUNNING and back.attempts == 1
+    await store.journal.rendered(j.id, RESULT)
+    (back,), _ = await store.journal.unfinished()
+    assert back.result == RESULT  # painted, not yet delivered: a restart only delivers it
+    j.state = JobState.DONE
+    await store.journal.finished(j)
+    assert await store.journal.unfinished() == ([], [])
+    kept = await store.journal.load(j.id)  # for the rerun buttons
+    assert kept is not None and kept.content == j.content and kept.result is None
+
+
+async def test_the_sweep_forgets_old_finished_jobs_and_their_images_only(store):
+    old, recent, waiting = job(b"old"), job(b"recent"), job(b"waiting", b"shared")
+    shared = job(b"old2", b"shared")
+    for j in (old, recent, waiting, shared):
+        await store.journal.record(j)
+    await store.presets.add(22, "keep", filename="k.png", data=b"old", size=(1, 1), by=1)
+    for j in (old, shared):
+        j.state = JobState.DONE
+        await store.journal.finished(j)
+    cutoff = time.time() + 1
+    recent.state = JobState.FAILED
+    swept = await store.journal.sweep(older_than=cutoff)
+    await store.journal.finished(recent)  # after the cut-off: kept
+    assert swept.jobs == 2
+    assert await store.journal.load(old.id) is None
+    assert await store.journal.load(recent.id) is not None
+    jobs, _ = await store.journal.unfinished()
+    assert [j.id for j in jobs] == [waiting.id]
+    assert jobs[0].styles[0].data == b"shared"  # still used by a waiting job
+    preset = await store.presets.get(22, "keep")
+    assert preset is not None and preset.data == b"old"  # a preset's image stays
+    async with store.database.transaction() as db:
+        cursor = await db.execute("SELECT count(*) FROM blobs")
+        (count,) = await cursor.fetchone()
+    # "recent", "style" (recent's), "waiting", "shared" and "old" (the preset's now)
+    assert count == 5 and swept.blobs == 1  # only "old2" went
+
+
+async def test_an_entry_with_knobs_this_engine_lacks_is_reported_not_fatal(store):
+    j = job()
+    await store.journal.record(j)
+    async with store.database.transaction() as db:
+        await db.execute('UPDATE jobs SET params = \'{"sharpness": "3"}\' WHERE id = ?', (j.id,))
+    jobs, (unreadable,) = await store.journal.unfinished()
+    assert jobs == [] and unreadable.id == j.id and "no longer apply" in unreadable.reason
+    await store.journal.abandon(j.id)
+    assert await store.journal.unfinished() == ([], [])
