@@ -6,6 +6,7 @@ import logging
 
 import aiohttp
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 from bot.endpoints import point_at
@@ -76,13 +77,23 @@ class StyleBot(commands.Bot):
     async def on_command_error(
         self, ctx: commands.Context[commands.Bot], error: commands.CommandError
     ) -> None:
+        if isinstance(error, commands.HybridCommandError):
+            error = error.original  # type: ignore[assignment]  # a slash invocation's error
         if isinstance(error, commands.CommandNotFound):
             return
-        if isinstance(error, commands.UserInputError | commands.CheckFailure):
-            await ctx.send(str(error), ephemeral=True)
+        if isinstance(error, commands.UserInputError) and ctx.command is not None:
+            usage = f"`{ctx.clean_prefix}{ctx.command.qualified_name} {ctx.command.signature}`"
+            await ctx.reply(f"{error} Usage: {usage}", ephemeral=True, mention_author=False)
+            return
+        if isinstance(error, commands.CheckFailure | app_commands.CheckFailure):
+            await ctx.reply(str(error), ephemeral=True, mention_author=False)
             return
         log.error("command %s failed", ctx.command, exc_info=error)
-        await ctx.send("Something went wrong with that command; please try again.")
+        await ctx.reply(
+            "Something went wrong with that command; please try again.",
+            ephemeral=True,
+            mention_author=False,
+        )
 
     async def close(self) -> None:
         self.loop_lag.stop()

@@ -72,9 +72,9 @@ def resolve_params(
     except ParamError as exc:
         raise RequestError(f"`{code(str(exc), 300)}`") from exc
     if params.size > max_size:
-        raise RequestError(f"`--size`: at most {max_size} on this bot (you asked {params.size}).")
+        raise RequestError(f"`--size`: at most {max_size} here (you asked {params.size}).")
     if params.iterations > max_iterations:
         raise RequestError(
-            f"`--iterations`: at most {max_iterations} on this bot (you asked {params.iterations})."
+            f"`--iterations`: at most {max_iterations} here (you asked {params.iterations})."
         )
     return params

@@ -19,7 +19,7 @@ async def refusal(double, author, text, attachments=None, **kwargs) -> str:
         ("!stylize", 0, "I found no image"),
         ("!stylize", 1, "only one image"),
         ("!stylize", 5, "at most 3 style images"),
-        ("!stylize --size 4000", 2, "at most 128 on this bot"),
+        ("!stylize --size 4000", 2, "at most 128 here"),
         ("!stylize --size banana", 2, "not a number; expected from 16 to 4096"),
         ("!stylize --style-weight nan", 2, "finite"),
         ("!stylize --styel-weight 5", 2, "Did you mean `--style-weight`"),

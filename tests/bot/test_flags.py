@@ -45,8 +45,8 @@ def test_flags_in_every_spelling():
         ("--size nan", "whole number"),
         ("--style-weight inf", "finite"),
         ("--style-weight 1e308", "from 0 to 1e+09"),
-        ("--size 2048", "at most 1024 on this bot"),
-        ("--iterations 5000", "at most 1000 on this bot"),
+        ("--size 2048", "at most 1024 here"),
+        ("--iterations 5000", "at most 1000 here"),
         ("--preserve-color sepia", "one of none, luminance, histogram"),
         ("--size `rm -rf`", "understand `-rf'`"),  # backticks cannot break the code span
     ],
