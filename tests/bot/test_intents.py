@@ -45,7 +45,7 @@ async def test_a_refused_intent_reconnects_without_it(image_bytes, caplog, tmp_p
             assert not double.identifies[-1]["intents"] & MESSAGE_CONTENT_INTENT
             alice = double.add_user("alice")
             content, style = pair(double, image_bytes)
-            await double.wait_for(lambda: double._sockets and double._sockets[-1].ready)
+            await double.wait_for(double.connected)
             await double.run_slash(alice, "stylize", {}, {"content": content, "style": style})
             await double.wait_for(lambda: results(double), timeout=60)
         assert "refused the message-content intent" in caplog.text

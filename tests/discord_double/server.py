@@ -351,6 +351,10 @@ class DiscordDouble:
 
     # -- gateway -----------------------------------------------------------------------------
 
+    def connected(self) -> bool:
+        """A bot is connected and has been sent READY (events before that are not delivered)."""
+        return any(session.ready and not session.ws.closed for session in self._sockets)
+
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         for session in list(self._sockets):
             if session.ready:
