@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs.choices import preset_choices
 from bot.flags import RequestError
 from bot.guild_config import (
     GUILD_KEYS,
@@ -223,18 +224,7 @@ class Styleset(commands.Cog):
             text = f"There is no preset `{code(name)}` on this server."
         await ctx.reply(text, ephemeral=True, mention_author=False)
 
-    @preset_remove.autocomplete("name")
-    async def _preset_names(
-        self, interaction: discord.Interaction[StyleBot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        if interaction.guild is None:
-            return []
-        presets = await self._presets.list(interaction.guild.id)
-        return [
-            app_commands.Choice(name=info.name, value=info.name)
-            for info in presets
-            if current.strip().lower() in info.name
-        ][:25]
+    preset_remove.autocomplete("name")(preset_choices)
 
     # -- drawing ------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs.choices import preset_choices
 from bot.embeds import queue_embed
 from bot.flags import MEMBER_KNOBS, RequestError, split_flags
 from bot.guild_config import GuildConfig
@@ -167,19 +168,7 @@ class Stylize(commands.Cog):
             request, replier, before_download=lambda: interaction.response.defer(thinking=True)
         )
 
-    @stylize_slash.autocomplete("preset")
-    async def _preset_names(
-        self, interaction: discord.Interaction[StyleBot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        if interaction.guild is None:
-            return []
-        presets = await self.bot.service.store.presets.list(interaction.guild.id)
-        current = current.strip().lower()
-        return [
-            app_commands.Choice(name=info.name, value=info.name)
-            for info in presets
-            if current in info.name
-        ][:25]
+    stylize_slash.autocomplete("preset")(preset_choices)
 
     # -- help and queue -----------------------------------------------------------------------
 

@@ -207,3 +207,20 @@ async def test_channels_and_the_per_user_cap(server, image_bytes):
     await double.wait_for(lambda: double.replies_to(first.id))
     answer = await say(double, member, "!stylize", pair(double, image_bytes))
     assert "the limit is 1" in answer
+
+
+async def test_slash_options_autocomplete_keys_and_presets(server, image_bytes):
+    double, admin = server.double, server.admin
+    style = pair(double, image_bytes)[1]
+    await say(double, admin, "!styleset preset add starry", [style])
+    await say(double, admin, "!styleset preset add stripes", [style])
+    keys = await double.autocomplete(admin, "styleset", "key", "weig", subcommand=("set",))
+    assert [c["value"] for c in keys] == ["content-weight", "style-weight", "tv-weight"]
+    keys = await double.autocomplete(admin, "styleset", "key", "size", subcommand=("reset",))
+    assert [c["value"] for c in keys] == ["size", "max-size"]
+    names = await double.autocomplete(server.member, "stylize", "preset", "st")
+    assert [c["value"] for c in names] == ["starry", "stripes"]
+    names = await double.autocomplete(
+        admin, "styleset", "name", "rr", subcommand=("preset", "remove")
+    )
+    assert [c["value"] for c in names] == ["starry"]

@@ -78,6 +78,7 @@ class Interaction:
     original_id: int | None = None
     ephemeral: bool = False
     message_id: int | None = None  # the message whose button was pressed
+    choices: list[dict[str, Any]] | None = None  # an autocomplete answer
 
 
 class DiscordDouble:
@@ -268,6 +269,30 @@ class DiscordDouble:
         if resolved:
             data["resolved"] = resolved
         return await self._interact(user, 2, data, channel_id=channel_id)
+
+    async def autocomplete(
+        self,
+        user: FakeUser,
+        name: str,
+        focused: str,
+        typed: str,
+        *,
+        subcommand: tuple[str, ...] = (),
+    ) -> list[dict[str, Any]]:
+        """A member types ``typed`` into option ``focused`` of ``/name``; returns the choices."""
+        command = next((c for c in self.commands if c["name"] == name), None)
+        options = [{"name": focused, "type": 3, "value": typed, "focused": True}]
+        for depth, sub in reversed(list(enumerate(subcommand))):
+            kind = 1 if depth == len(subcommand) - 1 else 2
+            options = [{"name": sub, "type": kind, "options": options}]
+        data = {
+            "id": command["id"] if command else str(snowflake()),
+            "name": name,
+            "type": 1,
+            "options": options,
+        }
+        interaction = await self._interact(user, 4, data)
+        return await self.wait_for(lambda: interaction.choices is not None and interaction.choices)
 
     async def press(self, user: FakeUser, message_id: int, custom_id: str) -> Interaction:
         """A member presses a button on one of the bot's messages."""
@@ -627,6 +652,8 @@ class DiscordDouble:
             )
             interaction.original_id = message.id
             resource["message"] = message.data
+        elif kind == 8:  # autocomplete choices
+            interaction.choices = data.get("choices", [])
         elif kind == 7 and interaction.message_id is not None:  # update the button's message
             self._edit_message(self.messages[interaction.message_id], data, files)
         response = {

@@ -4,17 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest_asyncio
-
-from bot.store import Store
-
-
-@pytest_asyncio.fixture
-async def store(tmp_path):
-    s = await Store.open(tmp_path / "stylebot.db")
-    yield s
-    await s.close()
-
 
 async def test_set_get_and_reset(store):
     await store.guilds.set(1, "size", "256", by=9)

@@ -4,18 +4,8 @@ from __future__ import annotations
 
 import time
 
-import pytest_asyncio
-
 from bot.jobs import InputImage, Job, JobState, Rendered
-from bot.store import Store
 from styleengine import EncodedImage, StyleParams
-
-
-@pytest_asyncio.fixture
-async def store(tmp_path):
-    s = await Store.open(tmp_path / "stylebot.db")
-    yield s
-    await s.close()
 
 
 def job(photo: bytes = b"photo", style: bytes = b"style", **fields) -> Job:

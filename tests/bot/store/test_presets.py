@@ -2,17 +2,6 @@
 
 from __future__ import annotations
 
-import pytest_asyncio
-
-from bot.store import Store
-
-
-@pytest_asyncio.fixture
-async def store(tmp_path):
-    s = await Store.open(tmp_path / "stylebot.db")
-    yield s
-    await s.close()
-
 
 async def test_add_get_list_replace_remove(store):
     added = await store.presets.add(
