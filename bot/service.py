@@ -9,7 +9,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import discord
@@ -43,6 +43,7 @@ from styleengine import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Discord's multipart wrapping and the message text need room beside the file itself.
 _UPLOAD_MARGIN = 256 * 1024
@@ -246,7 +247,7 @@ class JobService:
             self.queue.put(job, per_user=per_user)
         except QueueRefused:
             job.state = JobState.CANCELLED
-            await self._journal_finished(job)
+            await self._journal(self.store.journal.finished(job))
             raise
         self.jobs[job.id] = job
         self._repliers[job.id] = replier
@@ -263,7 +264,7 @@ class JobService:
             raise
         if status.message is not None:
             job.status_message_id = status.message.id
-            await self._journal("status_posted", job.id, status.message.id)
+            await self._journal(self.store.journal.status_posted(job.id, status.message.id))
         log.info(
             "job %s queued for %s (%d): size %d, %d iterations",
             job.id,
@@ -336,7 +337,7 @@ class JobService:
         self, job_id: str, change: str, interaction: discord.Interaction
     ) -> None:
         replier = InteractionReplier(interaction)
-        old = await self._journal("load", job_id)
+        old = await self._journal(self.store.journal.load(job_id))
         if old is None:
             await replier.refuse(
                 "I no longer have the pictures of that job; please run `/stylize` again."
@@ -396,7 +397,7 @@ class JobService:
         job.state = JobState.RUNNING
         job.device = device
         job.attempts += 1
-        await self._journal("started", job)
+        await self._journal(self.store.journal.started(job))
         self._touch(job)
         if job.result is None:  # else painted before a restart, not yet delivered
             await self._render(job, device)
@@ -406,7 +407,7 @@ class JobService:
         lag = self.loop_lag()
         log.info("job %s %s; event-loop lag p99 %.1f ms", job.id, job.state, lag.p99_ms)
         if job.state is JobState.DONE and job.result is not None:
-            await self._journal("rendered", job.id, job.result)
+            await self._journal(self.store.journal.rendered(job.id, job.result))
         if not await self._announce(job):
             job.undelivered = True
 
@@ -486,14 +487,14 @@ class JobService:
         if status is not None:
             status.touch()  # draws the final state, then its task ends and lets go of it
         if not job.undelivered:  # else the next start delivers it
-            await self._journal("finished", job)
+            await self._journal(self.store.journal.finished(job))
 
-    async def _journal(self, method: str, *args: Any) -> Any:
+    async def _journal(self, call: Awaitable[T]) -> T | None:
         """Tell the journal; a failing disk is logged, and the member's job goes on."""
         try:
-            return await getattr(self.store.journal, method)(*args)
+            return await call
         except Exception:
-            log.exception("journal %s failed for %s", method, args[0] if args else "")
+            log.exception("the job journal failed")
             return None
 
 

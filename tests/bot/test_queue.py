@@ -66,3 +66,25 @@ async def test_removed_jobs_free_their_place():
     assert queue.held_by(1) == 1
     queue.finish(running)
     assert queue.held_by(1) == 0
+
+
+async def test_a_servers_cap_lowers_the_members_limit_but_cannot_raise_it():
+    queue = FairQueue(capacity=10, per_user=3)
+    queue.put(job(1), per_user=1)
+    with pytest.raises(QueueRefused, match="the limit is 1"):
+        queue.put(job(1), per_user=1)
+    queue.put(job(1), per_user=5)
+    queue.put(job(1), per_user=5)
+    with pytest.raises(QueueRefused, match="the limit is 3"):
+        queue.put(job(1), per_user=5)
+
+
+async def test_jobs_admitted_before_a_restart_bypass_the_caps():
+    queue = FairQueue(capacity=1, per_user=1)
+    queue.put(job(1))
+    with pytest.raises(QueueRefused, match="queue is full"):
+        queue.put(job(2))
+    resumed = [job(2), job(2)]
+    for j in resumed:
+        queue.put(j, admitted=True)
+    assert queue.waiting()[1:] == resumed

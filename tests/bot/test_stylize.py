@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from tests.bot.conftest import decode, edit_titles, pair, results, title
+from tests.bot.conftest import bot_settings, decode, edit_titles, pair, results, running, title
 
 
 async def test_text_command_queues_runs_and_delivers_an_image(bot, double, image_bytes):
@@ -128,3 +128,27 @@ async def test_result_arrives_when_the_status_message_was_deleted(double, image_
         delivered = (await double.wait_for(lambda: results(double), timeout=120))[0]
         assert delivered.attachments
         assert len(status.edits) == edits_when_deleted
+
+
+async def test_a_queue_that_fills_during_the_download_refuses_and_journals_nothing_open(
+    double, image_bytes
+):
+    settings = bot_settings(double, queue_limit=1, max_iterations=5000)
+    async with running(settings, double) as bot:
+        alice, bob, carol = (double.add_user(n) for n in ("alice", "bob", "carol"))
+        await double.post_message(alice, "!stylize --iterations 2000", pair(double, image_bytes))
+        await double.wait_for(lambda: bot.service.queue.running())
+        # Both pass the check before downloading; only one place is left when they arrive.
+        first = await double.post_message(bob, "!stylize", pair(double, image_bytes))
+        second = await double.post_message(carol, "!stylize", pair(double, image_bytes))
+        answers = [
+            (await double.wait_for(lambda m=m: double.replies_to(m.id)))[0] for m in (first, second)
+        ]
+        assert sorted(title(a) or a.data["content"][:20] for a in answers) == [
+            "Queued",
+            "The queue is full (1",
+        ]
+        jobs, _ = await bot.service.store.journal.unfinished()
+        assert len(jobs) == 2  # the running one and the queued one, not the refused one
+        for job in list(bot.service.jobs.values()):
+            await bot.service.cancel(job, by="test")
