@@ -13,6 +13,7 @@ import os
 import resource
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def measure(size: int, iterations: int, acks: int) -> None:
+async def measure(size: int, iterations: int, acks: int, scratch: str) -> None:
     double = DiscordDouble()
     await double.start()
     settings = BotSettings(  # type: ignore[call-arg]
@@ -45,6 +46,7 @@ async def measure(size: int, iterations: int, acks: int) -> None:
         DISCORD_GATEWAY_URL=double.gateway_url,
         max_size=max(size, 64),
         user_limit=acks + 1,
+        database=str(Path(scratch) / "bench.db"),  # the journal's writes count in the ack
     )
     bot = StyleBot(settings)
     task = asyncio.create_task(bot.start(double.token))
@@ -104,7 +106,8 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=100)
     parser.add_argument("--acks", type=int, default=10)
     args = parser.parse_args()
-    asyncio.run(measure(args.size, args.iterations, args.acks))
+    with tempfile.TemporaryDirectory() as scratch:
+        asyncio.run(measure(args.size, args.iterations, args.acks, scratch))
 
 
 if __name__ == "__main__":
