@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.endpoints import point_at
 from bot.looplag import LoopLagMonitor
+from bot.ratelimit import MemberRateLimit, SlowDown
 from bot.service import JobService
 from bot.settings import BotSettings
 from bot.store import Store
@@ -19,6 +20,20 @@ from bot.views import CancelButton, RerunButton
 log = logging.getLogger(__name__)
 
 EXTENSIONS = ("bot.cogs.stylize", "bot.cogs.styleset")
+
+
+class StyleTree(app_commands.CommandTree["StyleBot"]):
+    async def interaction_check(self, interaction: discord.Interaction[StyleBot]) -> bool:
+        """Every slash command (not autocomplete, not buttons) counts against the member's
+        rate limit; over it, they are told privately and the command does not run."""
+        if interaction.type is not discord.InteractionType.application_command:
+            return True
+        try:
+            interaction.client.rate_limit.check(interaction.user.id)
+        except SlowDown as exc:
+            await interaction.response.send_message(str(exc), ephemeral=True)
+            return False
+        return True
 
 
 class StyleBot(commands.Bot):
@@ -38,7 +53,10 @@ class StyleBot(commands.Bot):
                 everyone=False, roles=False, users=True, replied_user=False
             ),
             activity=discord.Game(name=f"{settings.prefix}stylize \u00b7 /stylize"),
+            tree_cls=StyleTree,
         )
+        self.rate_limit = MemberRateLimit(settings.command_rate, settings.command_window)
+        self.add_check(self._text_rate_limit)
         self.loop_lag = LoopLagMonitor()
         self._session: aiohttp.ClientSession | None = None
         self.store: Store | None = None
@@ -70,6 +88,11 @@ class StyleBot(commands.Bot):
             synced = await self.tree.sync()
             log.info("published %d application command(s)", len(synced))
 
+    async def _text_rate_limit(self, ctx: commands.Context[commands.Bot]) -> bool:
+        if ctx.interaction is None:  # slash invocations are counted by the tree
+            self.rate_limit.check(ctx.author.id)
+        return True
+
     async def on_ready(self) -> None:
         assert self.user is not None
         log.info("ready as %s (%d) in %d guild(s)", self.user, self.user.id, len(self.guilds))
@@ -84,6 +107,8 @@ class StyleBot(commands.Bot):
         if isinstance(error, commands.UserInputError) and ctx.command is not None:
             usage = f"`{ctx.clean_prefix}{ctx.command.qualified_name} {ctx.command.signature}`"
             await ctx.reply(f"{error} Usage: {usage}", ephemeral=True, mention_author=False)
+            return
+        if isinstance(error, SlowDown) and not error.tell:
             return
         if isinstance(error, commands.CheckFailure | app_commands.CheckFailure):
             await ctx.reply(str(error), ephemeral=True, mention_author=False)

@@ -118,6 +118,11 @@ def result_text(job: Job) -> str:
         if flags:
             by.append(f"{who}: {', '.join(flags)}")
     chosen = f"\nChosen by {'; by '.join(by)}; the rest are defaults." if by else ""
+    if job.shrunk_from is not None:
+        chosen += (
+            f"\nThe painter ran out of memory at size {job.shrunk_from}, so this one is "
+            f"{job.params.size}."
+        )
     return clip(
         f"<@{job.owner_id}> here is your picture ({width}\u00d7{height}, "
         f"{duration(result.elapsed)} on {result.device}, {result.precision}).\n"

@@ -65,6 +65,7 @@ class Job:
     created_at: float = field(default_factory=time.time)
     attempts: int = 0  # times a worker started it (more than one after a restart)
     resumed: bool = False  # picked up again from the journal after a restart
+    shrunk_from: int | None = None  # the size asked for, when memory ran out and it was retried
     undelivered: bool = False  # Discord refused the answer; the journal keeps it for later
     state: JobState = JobState.QUEUED
     position: int | None = None

@@ -429,10 +429,21 @@ class JobService:
         except Cancelled:
             job.state = JobState.CANCELLED
         except OutOfMemory:
-            self._fail(
-                job,
-                f"The painter ran out of memory at size {job.params.size}; try a smaller `--size`.",
-            )
+            smaller = _smaller(job.params.size)
+            if job.shrunk_from is not None or smaller is None:
+                self._fail(
+                    job,
+                    f"The painter ran out of memory at size {job.params.size}"
+                    + (f" (asked: {job.shrunk_from})" if job.shrunk_from else "")
+                    + "; try a smaller `--size`.",
+                )
+                return
+            log.warning("job %s: out of memory at %d px; once more at %d px",
+                        job.id, job.params.size, smaller)  # fmt: skip
+            job.shrunk_from = job.params.size
+            job.params = job.params.replace(size=smaller)
+            job.progress, job.preview = None, None
+            await self._render(job, device)
         except (ImageError, ParamError) as exc:
             self._fail(job, f"I could not paint this: {exc}.")
         except WeightsError:
@@ -505,6 +516,12 @@ class _Plan:
     sources: dict[str, str]
     attachments: list[discord.Attachment]
     preset: InputImage | None
+
+
+def _smaller(size: int) -> int | None:
+    """The size an out-of-memory job is tried once more at: about half the pixels."""
+    smaller = max(16, round(size * 0.7 / 8) * 8)
+    return smaller if smaller < size else None
 
 
 _RERUN_KNOB = {"style": "style_weight", "content": "content_weight", "size": "size"}

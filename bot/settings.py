@@ -81,6 +81,12 @@ class BotSettings(BaseSettings):
     cleanup_interval: float = Field(
         3600.0, ge=1, le=7 * 24 * 3600, description="seconds between clean-ups of old jobs"
     )
+    command_rate: int = Field(
+        5, ge=1, le=1000, description="commands one member may use per command_window"
+    )
+    command_window: float = Field(
+        10.0, ge=0.1, le=3600, description="seconds over which command_rate is counted"
+    )
     max_presets: int = Field(25, ge=0, le=1000, description="style presets one server may keep")
     log_level: str = Field("INFO", description="logging level")
 

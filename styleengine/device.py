@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import threading
 import warnings
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -26,6 +28,55 @@ class Placement:
         if self.autocast_dtype is None:
             return nullcontext()
         return torch.autocast(self.device.type, dtype=self.autocast_dtype)
+
+    def claim(self, pixels: int) -> None:
+        """The engine is about to put a scale of ``pixels`` on the device; where simulated
+        faults (see :func:`simulated_faults`) happen, as a real device's would."""
+        faults = _simulated
+        if faults is not None:
+            faults.claim(self.device, pixels)
+
+
+@dataclass
+class SimulatedFaults:
+    """Faults the device layer raises on purpose, so what sits above the engine (a bot's
+    retries, its messages, its worker pool) can be tested without a failing GPU."""
+
+    memory_pixels: int | None = None  # a scale with more pixels runs out of memory
+    errors: list[BaseException] = field(default_factory=list)  # raised by the next claims
+    out_of_memory: int = 0  # how many claims ran out of memory
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def claim(self, device: torch.device, pixels: int) -> None:
+        with self._lock:
+            error = self.errors.pop(0) if self.errors else None
+            short = self.memory_pixels is not None and pixels > self.memory_pixels
+            self.out_of_memory += short
+        if error is not None:
+            raise error
+        if short:
+            raise torch.OutOfMemoryError(
+                f"simulated: {pixels} pixels do not fit on {device} "
+                f"(limit {self.memory_pixels})"
+            )
+
+
+_simulated: SimulatedFaults | None = None
+
+
+@contextmanager
+def simulated_faults(
+    *, memory_pixels: int | None = None, errors: Sequence[BaseException] = ()
+) -> Iterator[SimulatedFaults]:
+    """Make every device run out of memory above ``memory_pixels`` per scale, and raise
+    ``errors`` one by one at the next scales, while the context lasts (for tests)."""
+    global _simulated
+    faults = SimulatedFaults(memory_pixels, list(errors))
+    _simulated = faults
+    try:
+        yield faults
+    finally:
+        _simulated = None
 
 
 def available_devices() -> tuple[str, ...]:

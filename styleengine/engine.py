@@ -219,6 +219,7 @@ class _Run:
     def _scale_setup(
         self, size: tuple[int, int]
     ) -> tuple[torch.Tensor, torch.Tensor | None, _Objective]:
+        self.place.claim(size[0] * size[1])
         content = self._tensor(self.content, size)
         content_feats = self._features(content, self.wanted)
         content_losses = {name: ContentLoss(content_feats[name]) for name in self.content_layers}

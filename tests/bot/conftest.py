@@ -34,6 +34,7 @@ def bot_settings(double: DiscordDouble, **overrides: Any) -> BotSettings:
         "devices": "cpu",
         "max_size": 128,
         "max_iterations": 200,
+        "command_rate": 1000,  # tests post quickly; test_security checks the limit itself
     }
     values.update(overrides)
     return BotSettings(_env_file=None, **values)  # type: ignore[call-arg]

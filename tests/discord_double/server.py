@@ -52,6 +52,24 @@ class Call:
 
 
 @dataclass
+class Fault:
+    """Requests the double answers with an error on purpose (see ``fail_next``)."""
+
+    method: str
+    path: re.Pattern[str]
+    status: int
+    times: int
+    retry_after: float
+    hits: int = 0
+
+    def response(self) -> web.Response:
+        if self.status == 429:
+            return _too_many(self.retry_after)
+        return _json({"message": f"{self.status}: simulated by the double", "code": 0},
+                     status=self.status)  # fmt: skip
+
+
+@dataclass
 class StoredMessage:
     data: dict[str, Any]
     edits: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
@@ -106,6 +124,8 @@ class DiscordDouble:
         self.interactions: dict[str, Interaction] = {}
         self.identifies: list[dict[str, Any]] = []
         self.rate_limited: list[Call] = []
+        self.faults: list[Fault] = []
+        self.resumes = 0
         self.cdn_requests: list[str] = []
         self._buckets: dict[int, deque[float]] = defaultdict(deque)
         self._sockets: list[_GatewaySession] = []
@@ -142,6 +162,30 @@ class DiscordDouble:
 
     def cdn_url(self, key: str) -> str:
         return f"http://127.0.0.1:{self.port}/cdn/{key}"
+
+    # -- faults ------------------------------------------------------------------------------
+
+    def fail_next(
+        self, method: str, path: str, status: int, *, times: int = 1, retry_after: float = 0.5
+    ) -> Fault:
+        """Answer the next ``times`` requests for ``method`` and ``path`` (a regex searched in
+        the API path) with ``status`` (429 comes with ``retry_after`` and its headers)."""
+        fault = Fault(method.upper(), re.compile(path), status, times, retry_after)
+        self.faults.append(fault)
+        return fault
+
+    async def drop_gateway(self, code: int = 4000) -> None:
+        """Close the bot's gateway connection as Discord does on an error; it should resume."""
+        for session in list(self._sockets):
+            session.ready = False
+            await session.ws.close(code=code, message=b"dropped by the double")
+
+    def _fault_for(self, method: str, path: str) -> Fault | None:
+        for fault in self.faults:
+            if fault.hits < fault.times and fault.method == method and fault.path.search(path):
+                fault.hits += 1
+                return fault
+        return None
 
     # -- acting as members -------------------------------------------------------------------
 
@@ -440,6 +484,11 @@ class DiscordDouble:
                 if auth != f"Bot {self.token}":
                     call.status = 401
                     return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+            if fault := self._fault_for(request.method, path):
+                call.status = fault.status
+                if fault.status == 429:
+                    self.rate_limited.append(call)
+                return fault.response()
             limited, headers = self._rate_limit(request.method, path)
             if limited is not None:
                 call.status = 429
@@ -750,8 +799,13 @@ class _GatewaySession:
             elif op == 2:
                 await self._identify(payload["d"])
             elif op == 6:
+                if payload["d"].get("token") != self.double.token:
+                    await self.ws.close(code=4004, message=b"Authentication failed.")
+                    return
+                self.double.resumes += 1
                 self.ready = True
                 await self.send_event("RESUMED", {})
+                await self.double._notify()
 
     async def _identify(self, data: dict[str, Any]) -> None:
         double = self.double
@@ -809,5 +863,8 @@ def _too_many(retry_after: float) -> web.Response:
             "X-RateLimit-Reset-After": f"{retry_after:.3f}",
             "X-RateLimit-Bucket": "double-channel-bucket",
             "X-RateLimit-Scope": "user",
+            # Discord's answers come through Google's front end; discord.py reads a 429
+            # without this header as a Cloudflare ban and does not retry it.
+            "Via": "1.1 google",
         },
     )

@@ -1,0 +1,47 @@
+"""Per-member command rate limit: so one member cannot flood the bot (or make it flood a channel).
+
+Built on discord.py's own cooldown buckets; the key is the member's id, so text commands and
+slash commands share one budget. A member over the limit hears it once per window; the
+commands after that are dropped quietly, so a flood does not become a flood of replies.
+"""
+
+from __future__ import annotations
+
+import time
+
+from discord.ext import commands
+
+
+class SlowDown(commands.CheckFailure):
+    """A member used too many commands; ``tell`` is False for the quiet ones after the first."""
+
+    def __init__(self, retry_after: float, *, rate: int, per: float, tell: bool) -> None:
+        super().__init__(
+            f"Slow down: StyleBot takes {rate} commands per {per:g} s from each member; "
+            f"try again in {max(1, round(retry_after))} s."
+        )
+        self.retry_after = retry_after
+        self.tell = tell
+
+
+class MemberRateLimit:
+    def __init__(self, rate: int, per: float) -> None:
+        self.rate = rate
+        self.per = per
+        self._buckets: commands.CooldownMapping[int] = commands.CooldownMapping.from_cooldown(
+            rate, per, lambda member_id: member_id
+        )
+        self._told: dict[int, float] = {}  # member -> until when they have been told
+
+    def check(self, member_id: int) -> None:
+        """Count one command; raise :class:`SlowDown` if it is over the member's budget."""
+        bucket = self._buckets.get_bucket(member_id)
+        retry_after = bucket.update_rate_limit() if bucket is not None else None
+        if retry_after is None:
+            return
+        now = time.monotonic()
+        tell = self._told.get(member_id, 0.0) <= now
+        if tell:
+            self._told = {m: t for m, t in self._told.items() if t > now}  # forget the stale
+            self._told[member_id] = now + retry_after
+        raise SlowDown(retry_after, rate=self.rate, per=self.per, tell=tell)
