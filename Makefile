@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Pinned here, not in pyproject.toml: an unpinned torch may pull a newer multi-GB build.
 TORCH  := torch==2.14.1 torchvision==0.29.1
 
-.PHONY: setup run test bench bench-bot lint
+.PHONY: setup run test bench bench-bot bench-load lint
 
 setup: $(STAMP)
 
@@ -27,6 +27,9 @@ bench: setup
 
 bench-bot: setup
 	$(PY) bench/bot_latency.py
+
+bench-load: setup
+	$(PY) bench/load.py
 
 lint: setup
 	$(PY) -m ruff check .

@@ -106,6 +106,7 @@ class DiscordDouble:
         token: str = "test-token-not-secret",
         grant_message_content: bool = True,
         heartbeat_interval_ms: int = 41_250,
+        channels: int = 2,
     ) -> None:
         self.token = token
         self.grant_message_content = grant_message_content
@@ -114,8 +115,8 @@ class DiscordDouble:
         self.app_id = self.bot_user.id
         self.owner = FakeUser("owner", permissions=ALL_PERMISSIONS)
         self.guild_id = snowflake()
-        self.channel_id = snowflake()
-        self.other_channel_id = snowflake()  # a second text channel in the guild
+        self.channel_ids = [snowflake() for _ in range(max(2, channels))]  # text channels
+        self.channel_id, self.other_channel_id = self.channel_ids[:2]
         self.users: list[FakeUser] = [self.bot_user, self.owner]
         self.messages: dict[int, StoredMessage] = {}
         self.cdn: dict[str, tuple[bytes, str | None]] = {}
@@ -457,7 +458,7 @@ class DiscordDouble:
         return guild_payload(
             self.guild_id,
             "Test Server",
-            [self.channel_id, self.other_channel_id],
+            self.channel_ids,
             self.owner,
             self.users,
         )
