@@ -56,8 +56,7 @@ class SimulatedFaults:
             raise error
         if short:
             raise torch.OutOfMemoryError(
-                f"simulated: {pixels} pixels do not fit on {device} "
-                f"(limit {self.memory_pixels})"
+                f"simulated: {pixels} pixels do not fit on {device} (limit {self.memory_pixels})"
             )
 
 

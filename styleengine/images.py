@@ -75,7 +75,7 @@ def _open(source: bytes | str | Path | BinaryIO, name: str) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageError(f"{name} is too large to decode safely") from exc
     except (OSError, SyntaxError, ValueError) as exc:
-        raise ImageError(f"{name} cannot be read ({exc})") from exc
+        raise ImageError(f"{name} is damaged or truncated ({exc})") from exc
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:

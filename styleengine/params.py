@@ -218,11 +218,15 @@ class StyleParams:
             if knob is None:
                 raise ParamError(name, "unknown option")
             try:
-                changes[name] = knob.parse(text.strip())
+                value = knob.parse(text.strip())
             except (ValueError, OverflowError) as exc:
                 raise ParamError(
                     name, f"{text!r}: {exc}; expected {knob.describe_range()}"
                 ) from exc
+            if knob.lo is not None and knob.hi is not None and not knob.lo <= value <= knob.hi:
+                # Named as typed: "1e308", not the 309-digit number it parses to.
+                raise ParamError(name, f"{text.strip()!r} is not {knob.describe_range()}")
+            changes[name] = value
         return self.replace(**changes)
 
     def as_strings(self) -> dict[str, str]:
