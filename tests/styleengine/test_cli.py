@@ -29,7 +29,7 @@ def test_cli_writes_the_stylised_image(tmp_path, data_dir, capsys):
 @pytest.mark.parametrize(
     ("extra", "fragment"),
     [
-        (["--size", "0"], "--size: 0 is not from 16 to 4096"),
+        (["--size", "0"], "--size: '0' is not from 16 to 4096"),
         (["--optimizer", "sgd"], "--optimizer"),
         (["--style-blend", "1,2"], "2 weights for 1 style images"),
         (["--weights", "/nonexistent/vgg.pth"], "weights file not found"),
