@@ -16,6 +16,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from bench.load import outcome
 from bot.jobs import InputImage, Job, Rendered
 from bot.store import Store
 from styleengine import EncodedImage, StyleParams
@@ -188,3 +189,39 @@ async def test_a_graceful_stop_leaves_queued_jobs_for_the_next_start(double, ima
     assert not results(double)
     async with running(settings, double):
         await double.wait_for(lambda: len(results(double)) == 2, timeout=90)
+
+
+async def test_kill_9_under_load_still_answers_every_request_exactly_once(image_bytes, tmp_path):
+    double = DiscordDouble(channels=10)
+    await double.start()
+    members = [double.add_user(f"member{n}") for n in range(10)]
+    env, log = bot_env(double, tmp_path / "stylebot.db"), tmp_path / "bot.log"
+    process = await start_bot(env, log)
+    try:
+        await double.wait_for(lambda: double.commands and double.connected(), timeout=90)
+        sent = []
+        for round_ in range(2):
+            for member, channel in zip(members, double.channel_ids, strict=True):
+                sent.append(
+                    await double.post_message(
+                        member, f"!stylize --iterations 40 --seed {round_}",
+                        pair(double, image_bytes), channel_id=channel,
+                    )
+                )  # fmt: skip
+        await double.wait_for(lambda: len(results(double)) >= 4, timeout=120)
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+        before = len(results(double))
+        assert before < len(sent)  # killed with work left
+
+        process = await start_bot(env, log)
+        await double.wait_for(lambda: all(outcome(double, m) for m in sent), timeout=180)
+        await asyncio.sleep(2)  # anything more would be a duplicate
+        answers = {m.id: [kind for kind, _ in outcome(double, m)] for m in sent}
+        assert all(kinds == ["done"] for kinds in answers.values()), answers
+        assert sum(delivered(double).values()) == len(sent) == len(delivered(double))
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await double.close()
