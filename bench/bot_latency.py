@@ -41,9 +41,7 @@ async def measure(size: int, iterations: int, acks: int, scratch: str) -> None:
     await double.start()
     settings = BotSettings(  # type: ignore[call-arg]
         _env_file=None,
-        DISCORD_TOKEN=double.token,
-        DISCORD_API_BASE=double.api_base,
-        DISCORD_GATEWAY_URL=double.gateway_url,
+        **double.bot_environment(),
         max_size=max(size, 64),
         user_limit=acks + 1,
         database=str(Path(scratch) / "bench.db"),  # the journal's writes count in the ack

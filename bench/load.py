@@ -104,9 +104,7 @@ async def run_load(
     await double.start()
     settings = BotSettings(  # type: ignore[call-arg]
         _env_file=None,
-        DISCORD_TOKEN=double.token,
-        DISCORD_API_BASE=double.api_base,
-        DISCORD_GATEWAY_URL=double.gateway_url,
+        **double.bot_environment(),
         database=str(Path(scratch) / "load.db"),
         devices="cpu",
         workers_per_device=2,

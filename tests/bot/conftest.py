@@ -25,9 +25,7 @@ def bot_settings(double: DiscordDouble, **overrides: Any) -> BotSettings:
     database of this test's own (pass ``database`` to share one across restarts)."""
     values: dict[str, Any] = {
         "database": str((_scratch.get(double) or Path(tempfile.mkdtemp())) / "stylebot.db"),
-        "DISCORD_TOKEN": double.token,
-        "DISCORD_API_BASE": double.api_base,
-        "DISCORD_GATEWAY_URL": double.gateway_url,
+        **double.bot_environment(),
         "default_size": 32,
         "default_iterations": 6,
         "progress_interval": 0.25,

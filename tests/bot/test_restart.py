@@ -31,9 +31,7 @@ def bot_env(double: DiscordDouble, database: Path) -> dict[str, str]:
     return {
         **clean,
         "PYTHONPATH": str(ROOT),
-        "DISCORD_TOKEN": double.token,
-        "DISCORD_API_BASE": double.api_base,
-        "DISCORD_GATEWAY_URL": double.gateway_url,
+        **double.bot_environment(),
         "STYLEBOT_DATABASE": str(database),
         "STYLEBOT_DEVICES": "cpu",
         "STYLEBOT_DEFAULT_SIZE": "32",

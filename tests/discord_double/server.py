@@ -161,6 +161,14 @@ class DiscordDouble:
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway"
 
+    def bot_environment(self) -> dict[str, str]:
+        """The environment that points a bot at this double (token, REST base, gateway)."""
+        return {
+            "DISCORD_TOKEN": self.token,
+            "DISCORD_API_BASE": self.api_base,
+            "DISCORD_GATEWAY_URL": self.gateway_url,
+        }
+
     def cdn_url(self, key: str) -> str:
         return f"http://127.0.0.1:{self.port}/cdn/{key}"
 
