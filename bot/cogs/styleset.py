@@ -26,6 +26,7 @@ from bot.guild_config import (
     setting_key,
 )
 from bot.inputs import fetch_images
+from bot.store import GuildSettingsStore, PresetStore
 from bot.text import code
 
 if TYPE_CHECKING:
@@ -57,11 +58,11 @@ class Styleset(commands.Cog):
         )
 
     @property
-    def _guilds(self):  # noqa: ANN202 - the store's guild settings
+    def _guilds(self) -> GuildSettingsStore:
         return self.bot.service.store.guilds
 
     @property
-    def _presets(self):  # noqa: ANN202
+    def _presets(self) -> PresetStore:
         return self.bot.service.store.presets
 
     @commands.hybrid_group(name="styleset", fallback="show", invoke_without_command=True)
