@@ -30,8 +30,10 @@ STYLE_KNOBS = (
     "optimizer",
 )
 _KNOBS = {knob.name: knob for knob in knobs()}
-_CHANNEL = re.compile(r"<#(\d{15,21})>|(\d{15,21})")
-ALL_CHANNELS = ("all", "any", "everywhere", "none", "-")
+# A channel as an admin may write it: a mention or a bare id.
+CHANNEL_TOKEN = re.compile(r"<#(\d{15,21})>|(\d{15,21})")
+# Words meaning "every channel" for the channels key.
+ALL_CHANNELS = ("all", "any", "everywhere", "-")
 
 
 def key_of(name: str) -> str:
@@ -111,7 +113,7 @@ def _read_channels(settings: BotSettings, text: str) -> str:
         return ""
     ids = []
     for token in re.split(r"[\s,]+", text.strip()):
-        match = _CHANNEL.fullmatch(token)
+        match = CHANNEL_TOKEN.fullmatch(token)
         if match is None:
             raise SettingError(
                 f"`channels`: `{code(token)}` is not a channel; mention channels like #art, "
@@ -187,11 +189,15 @@ def resolve(settings: BotSettings, stored: Mapping[str, str]) -> GuildConfig:
     if "user-limit" in stored:
         user_limit = min(user_limit, int(stored["user-limit"]))
     base = settings.job_defaults()
-    overrides = {name: stored[key_of(name)] for name in STYLE_KNOBS if key_of(name) in stored}
-    try:
-        params = base.with_strings(overrides)
-    except ParamError:
-        params, overrides = base, {}
+    params, overrides = base, {}
+    for name in STYLE_KNOBS:
+        if key_of(name) not in stored:
+            continue
+        try:  # one stale value does not take the server's other settings with it
+            params = params.with_strings({name: stored[key_of(name)]})
+        except ParamError:
+            continue
+        overrides[name] = stored[key_of(name)]
     params = params.replace(
         size=min(params.size, max_size), iterations=min(params.iterations, settings.max_iterations)
     )

@@ -85,9 +85,9 @@ async def _tell(
     for job in given_up:
         text = f"<@{job.owner_id}> your job `{job.id}` failed: {job.error}."
         await _send(service, job.channel_id, text)
-        await service.store.journal.finished(job)
+        await service.journal_safely(service.store.journal.finished(job))
     for job_id in unreadable:
-        await service.store.journal.abandon(job_id)
+        await service.journal_safely(service.store.journal.abandon(job_id))
 
 
 async def _show_status(service: JobService, job: Job, status: StatusMessage) -> None:

@@ -153,7 +153,7 @@ class JobService:
                 max_pixels=self.settings.max_pixels,
             )
             if plan.preset is not None:
-                images.insert(1, plan.preset)
+                images.insert(1, plan.preset[1])
             job = self._job(request, images, plan)
             await self._enqueue(job, replier, per_user=plan.config.user_limit)
         except (RequestError, QueueRefused) as exc:
@@ -203,7 +203,8 @@ class JobService:
         sources.update({key.replace("-", "_"): "member" for key in flags})
         return params, sources
 
-    async def _preset(self, guild: discord.Guild | None, name: str) -> InputImage:
+    async def _preset(self, guild: discord.Guild | None, name: str) -> tuple[str, InputImage]:
+        """The server's preset ``name``: its stored name and its image (or RequestError)."""
         if guild is None:
             raise RequestError("Style presets belong to a server; use `--preset` there.")
         key = name.strip().lower()
@@ -216,7 +217,7 @@ class JobService:
                 else "this server has none yet (admins add them with `styleset preset add`)"
             )
             raise RequestError(f"There is no style preset `{code(name)}`; {known}.")
-        return InputImage(f"preset {key}", preset.data, preset.info.size)
+        return key, InputImage(f"preset {key}", preset.data, preset.info.size)
 
     def _job(self, request: JobRequest, images: Sequence[InputImage], plan: _Plan) -> Job:
         return Job(
@@ -229,7 +230,7 @@ class JobService:
             params=plan.params,
             upload_limit=_upload_limit(request.guild),
             sources=plan.sources,
-            preset=plan.preset.name.removeprefix("preset ") if plan.preset else None,
+            preset=plan.preset[0] if plan.preset else None,
             command_message_id=request.command_message_id,
         )
 
@@ -247,7 +248,7 @@ class JobService:
             self.queue.put(job, per_user=per_user)
         except QueueRefused:
             job.state = JobState.CANCELLED
-            await self._journal(self.store.journal.finished(job))
+            await self.journal_safely(self.store.journal.finished(job))
             raise
         self.jobs[job.id] = job
         self._repliers[job.id] = replier
@@ -264,7 +265,7 @@ class JobService:
             raise
         if status.message is not None:
             job.status_message_id = status.message.id
-            await self._journal(self.store.journal.status_posted(job.id, status.message.id))
+            await self.journal_safely(self.store.journal.status_posted(job.id, status.message.id))
         log.info(
             "job %s queued for %s (%d): size %d, %d iterations",
             job.id,
@@ -301,9 +302,9 @@ class JobService:
         return {"embed": status_embed(job, queue_length=len(self.queue)), "view": view}
 
     def _queue_moved(self) -> None:
-        for job in self.queue.waiting():
-            status = self._status.get(job.id)
-            if status is not None:
+        """Queue positions changed (the queue has set them): redraw the waiting jobs."""
+        for status in self._status.values():
+            if status.job.state is JobState.QUEUED:
                 status.touch()
 
     # -- buttons ------------------------------------------------------------------------------
@@ -337,7 +338,7 @@ class JobService:
         self, job_id: str, change: str, interaction: discord.Interaction
     ) -> None:
         replier = InteractionReplier(interaction)
-        old = await self._journal(self.store.journal.load(job_id))
+        old = await self.journal_safely(self.store.journal.load(job_id))
         if old is None:
             await replier.refuse(
                 "I no longer have the pictures of that job; please run `/stylize` again."
@@ -346,7 +347,6 @@ class JobService:
         try:
             config = await self.config_for(interaction.guild)
             params = self._rerun_params(old.params, change, config)
-            self.queue.check(interaction.user.id, per_user=config.user_limit)
             job = Job(
                 owner_id=interaction.user.id,
                 owner_name=interaction.user.display_name,
@@ -397,7 +397,7 @@ class JobService:
         job.state = JobState.RUNNING
         job.device = device
         job.attempts += 1
-        await self._journal(self.store.journal.started(job))
+        await self.journal_safely(self.store.journal.started(job))
         self._touch(job)
         if job.result is None:  # else painted before a restart, not yet delivered
             await self._render(job, device)
@@ -407,7 +407,7 @@ class JobService:
         lag = self.loop_lag()
         log.info("job %s %s; event-loop lag p99 %.1f ms", job.id, job.state, lag.p99_ms)
         if job.state is JobState.DONE and job.result is not None:
-            await self._journal(self.store.journal.rendered(job.id, job.result))
+            await self.journal_safely(self.store.journal.rendered(job.id, job.result))
         if not await self._announce(job):
             job.undelivered = True
 
@@ -498,9 +498,9 @@ class JobService:
         if status is not None:
             status.touch()  # draws the final state, then its task ends and lets go of it
         if not job.undelivered:  # else the next start delivers it
-            await self._journal(self.store.journal.finished(job))
+            await self.journal_safely(self.store.journal.finished(job))
 
-    async def _journal(self, call: Awaitable[T]) -> T | None:
+    async def journal_safely(self, call: Awaitable[T]) -> T | None:
         """Tell the journal; a failing disk is logged, and the member's job goes on."""
         try:
             return await call
@@ -515,7 +515,7 @@ class _Plan:
     params: StyleParams
     sources: dict[str, str]
     attachments: list[discord.Attachment]
-    preset: InputImage | None
+    preset: tuple[str, InputImage] | None  # the preset's stored name and image
 
 
 def _smaller(size: int) -> int | None:

@@ -17,10 +17,11 @@ from discord.ext import commands
 from bot.cogs.choices import preset_choices
 from bot.flags import RequestError
 from bot.guild_config import (
+    ALL_CHANNELS,
+    CHANNEL_TOKEN,
     GUILD_KEYS,
     GuildConfig,
     SettingError,
-    key_of,
     read_setting,
     resolve,
     setting_key,
@@ -260,9 +261,7 @@ def _shown(key: str, config: GuildConfig) -> str:
         if not config.channels:
             return "**all channels**"
         return " ".join(f"<#{channel}>" for channel in sorted(config.channels))
-    values = config.params.as_strings()
-    names = {key_of(name): name for name in values}
-    return f"**{values[names[key]]}**"
+    return f"**{config.params.as_strings()[key.replace('-', '_')]}**"
 
 
 def _channel_ids(guild: discord.Guild, text: str) -> str:
@@ -270,7 +269,7 @@ def _channel_ids(guild: discord.Guild, text: str) -> str:
     tokens = [token for token in re.split(r"[\s,]+", text.strip()) if token]
     out = []
     for token in tokens:
-        if re.fullmatch(r"<#\d+>|\d{15,21}", token) or token.lower() in ("all", "any", "-"):
+        if CHANNEL_TOKEN.fullmatch(token) or token.lower() in ALL_CHANNELS:
             out.append(token)
             continue
         channel = discord.utils.get(guild.text_channels, name=token.lstrip("#").lower())

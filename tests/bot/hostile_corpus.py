@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, features
 
@@ -30,7 +30,7 @@ class Case:
     text: str = "!stylize"
     style: bool = True
     reply_to_deleted: bool = False
-    not_fetched: tuple[str, ...] = field(default=())  # file names that must never be downloaded
+    not_fetched: tuple[str, ...] = ()  # file names that must never be downloaded
 
 
 def _picture(size: tuple[int, int] = (48, 36), mode: str = "RGB") -> Image.Image:

@@ -70,4 +70,6 @@ def test_a_stored_value_the_operator_has_since_forbidden_is_clamped_not_fatal():
     lowered = BotSettings(_env_file=None, DISCORD_TOKEN="t", max_size=128, user_limit=1)  # type: ignore[call-arg]
     config = resolve(lowered, {"size": "512", "max-size": "512", "user-limit": "5"})
     assert config.params.size == 128 and config.max_size == 128 and config.user_limit == 1
-    assert resolve(lowered, {"optimizer": "sgd"}).params.optimizer == StyleParams().optimizer
+    stale = resolve(lowered, {"optimizer": "sgd", "style-weight": "60"})
+    assert stale.params.optimizer == StyleParams().optimizer  # dropped...
+    assert stale.params.style_weight == 60 and stale.server_knobs == {"style_weight"}  # alone
