@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Pinned here, not in pyproject.toml: an unpinned torch may pull a newer multi-GB build.
 TORCH  := torch==2.14.1 torchvision==0.29.1
 
-.PHONY: setup run test bench bench-bot bench-load lint
+.PHONY: setup run test bench bench-quality bench-bot bench-load lint
 
 setup: $(STAMP)
 
@@ -24,6 +24,9 @@ test: setup
 
 bench: setup
 	$(PY) bench/bench.py
+
+bench-quality: setup
+	$(PY) bench/quality.py --sheet examples/quality_sheet.jpg
 
 bench-bot: setup
 	$(PY) bench/bot_latency.py

@@ -115,6 +115,14 @@ def fit_long_side(size: tuple[int, int], long_side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
+def same_pixels(size: tuple[int, int], pixels: float, min_side: int = 1) -> tuple[int, int]:
+    """``size`` scaled (aspect kept) to about ``pixels`` pixels, its short side at least
+    ``min_side``."""
+    width, height = size
+    scale = max((pixels / (width * height)) ** 0.5, min_side / min(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 def resize(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     if image.size == size:
         return image

@@ -1,0 +1,465 @@
+"""Picture quality against the plain 2015 recipe: distances, time and a contact sheet per pair.
+
+    python bench/quality.py [--pairs astronaut__the_scream ...] [--set style_weight=2 ...]
+                            [--reference-steps 5] [--sheet examples/quality_sheet.jpg]
+    python bench/quality.py --rebuild-reference [--pairs ...]   # the slow part, resumable
+    python bench/quality.py --import-reference DIR              # adopt outputs made elsewhere
+
+For every pair it paints the photo with the engine's defaults (changed by ``--set``), measures the
+content and style distances (and edge agreement) of ours and of the reference with one evaluator
+(``styleengine.metrics``: fp32, Caffe weights, 512 px), times ours, times a few fp32 steps of the
+reference recipe on this machine to state the speed ratio in the same run, and writes a contact
+sheet (content | style | ours | reference) to the output folder.
+
+The reference (``bench/plain_gatys.py``: one scale, fp32, 1000 L-BFGS steps from the photo) takes
+15 to 60 minutes a pair on a CPU, so its outputs and distances are kept in ``bench/reference/``;
+``--rebuild-reference`` makes the missing ones (all of them with ``--force``), one pair at a
+time, saving each as it finishes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import platform
+import statistics
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from PIL import Image, ImageDraw, ImageFont
+
+HERE = Path(__file__).resolve().parent
+if str(HERE.parent) not in sys.path:
+    sys.path.insert(0, str(HERE.parent))
+
+from bench.plain_gatys import STEPS, PlainGatys  # noqa: E402
+from styleengine import StyleParams, load_image, stylize  # noqa: E402
+from styleengine.engine import encoder_for  # noqa: E402
+from styleengine.metrics import EVALUATION_SIZE, Distances, Evaluator  # noqa: E402
+from styleengine.params import knobs  # noqa: E402
+
+IMAGES = HERE / "images"
+REFERENCE = HERE / "reference"
+REFERENCE_JSON = REFERENCE / "reference.json"
+GOAL = 0.85  # ours at most this times the reference's distance, both of them
+
+# Four photos (a portrait, a cat, a cup, a launch pad) and seven paintings, several with large
+# objects in them (a figure, ships, waves), not only texture.
+PAIRS = (
+    ("astronaut.png", "the_scream.jpg"),
+    ("astronaut.png", "woman_with_a_hat.jpg"),
+    ("chelsea.png", "great_wave.jpg"),
+    ("chelsea.png", "starry_night.jpg"),
+    ("coffee.png", "shipwreck_of_the_minotaur.jpg"),
+    ("coffee.png", "udnie.jpg"),
+    ("rocket.jpg", "great_wave.jpg"),
+    ("rocket.jpg", "shipwreck.jpg"),
+)
+
+
+@dataclass(frozen=True)
+class Pair:
+    content: str
+    style: str
+
+    @property
+    def name(self) -> str:
+        return f"{Path(self.content).stem}__{Path(self.style).stem}"
+
+    def images(self) -> tuple[Image.Image, Image.Image]:
+        return load_image(IMAGES / self.content), load_image(IMAGES / self.style)
+
+
+ALL_PAIRS = tuple(Pair(c, s) for c, s in PAIRS)
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                name = line.split(":", 1)[1].strip()
+                flags = Path("/proc/cpuinfo").read_text()
+                kind = next(
+                    (
+                        k
+                        for k, f in (("AMX", "amx_bf16"), ("AVX-512 BF16", "avx512_bf16"))
+                        if f in flags
+                    ),
+                    "AVX2",
+                )
+                return f"{name} ({kind}, {torch.get_num_threads()} threads)"
+    except OSError:
+        pass
+    return platform.processor() or "cpu"
+
+
+# -- the reference's store -------------------------------------------------------------------------
+
+
+def load_reference() -> dict[str, Any]:
+    if REFERENCE_JSON.exists():
+        data: dict[str, Any] = json.loads(REFERENCE_JSON.read_text())
+        return data
+    return {
+        "evaluator": {"size": EVALUATION_SIZE, "weights": "caffe", "precision": "fp32"},
+        "pairs": {},
+    }
+
+
+def save_reference(data: dict[str, Any]) -> None:
+    REFERENCE.mkdir(parents=True, exist_ok=True)
+    tmp = REFERENCE_JSON.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    tmp.replace(REFERENCE_JSON)
+
+
+def _record(pair: Pair, image: Image.Image, distances: Distances, **facts: Any) -> dict[str, Any]:
+    path = REFERENCE / f"{pair.name}.png"
+    image.save(path, optimize=True)
+    return {
+        "content": pair.content,
+        "style": pair.style,
+        "output": path.name,
+        "distances": asdict(distances),
+        "torch": torch.__version__,
+        **facts,
+    }
+
+
+def rebuild_reference(pairs: list[Pair], evaluator: Evaluator, force: bool) -> None:
+    data = load_reference()
+    for pair in pairs:
+        if pair.name in data["pairs"] and not force:
+            print(f"{pair.name}: kept ({data['pairs'][pair.name].get('made_by', '?')})")
+            continue
+        content, style = pair.images()
+        recipe = PlainGatys(content, style)
+        print(
+            f"{pair.name}: {STEPS} fp32 steps at {recipe.size[0]}x{recipe.size[1]} ...", flush=True
+        )
+
+        def on_step(step: int, loss: float) -> None:
+            if step % 100 == 0:
+                print(f"  step {step}: loss {loss:.1f}", flush=True)
+
+        result = recipe.run(on_step=on_step)
+        data["pairs"][pair.name] = _record(
+            pair,
+            result.image,
+            evaluator.distances(result.image, content, style),
+            size=list(result.size),
+            style_size=list(result.style_size),
+            steps=result.steps,
+            seconds=round(result.seconds, 1),
+            final_loss=result.final_loss,
+            cpu=cpu_name(),
+            made_by="bench/plain_gatys.py, all steps fp32",
+        )
+        save_reference(data)
+        print(f"  done in {result.seconds:.0f} s", flush=True)
+
+
+def import_reference(folder: Path, pairs: list[Pair], evaluator: Evaluator) -> None:
+    """Adopt outputs of the same recipe made elsewhere (``<content>__<style>.png`` and, where
+    present, a ``reference.jsonl`` with their facts), measured with this evaluator."""
+    facts: dict[str, dict[str, Any]] = {}
+    jsonl = folder / "reference.jsonl"
+    if jsonl.exists():
+        for line in jsonl.read_text().splitlines():
+            entry = json.loads(line)
+            facts[Path(entry["output"]).stem] = entry
+    data = load_reference()
+    for pair in pairs:
+        path = folder / f"{pair.name}.png"
+        if not path.exists():
+            print(f"{pair.name}: not in {folder}")
+            continue
+        content, style = pair.images()
+        image = load_image(path)
+        known = facts.get(pair.name, {})
+        data["pairs"][pair.name] = _record(
+            pair,
+            image,
+            evaluator.distances(image, content, style),
+            size=list(image.size),
+            style_size=known.get("style_size"),
+            steps=known.get("steps"),
+            seconds=known.get("seconds"),
+            final_loss=known.get("final_loss_fp32"),
+            cpu=known.get("cpu"),
+            made_by=f"imported from {folder.name}/: the same recipe, "
+            f"{known.get('bf16_steps', 0)} of its steps under bf16 autocast, the rest fp32",
+        )
+        print(f"{pair.name}: imported")
+    save_reference(data)
+
+
+def reference_seconds_per_step(pair: Pair, steps: int) -> float:
+    """The reference recipe's fp32 time per step on this machine (after one warm-up step)."""
+    content, style = pair.images()
+    recipe = PlainGatys(content, style)
+    recipe.run(1)
+    return recipe.run(steps).seconds / steps
+
+
+# -- ours ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    pair: Pair
+    ours: Distances
+    reference: Distances
+    seconds: float
+    reference_seconds: float | None  # STEPS x the measured time per step, None if not timed
+
+
+def paint(pair: Pair, params: StyleParams) -> tuple[Image.Image, float]:
+    content, style = pair.images()
+    started = time.perf_counter()
+    result = stylize(content, [style], params)
+    return result.image, time.perf_counter() - started
+
+
+def params_tag(params: StyleParams) -> str:
+    text = json.dumps(params.as_strings(), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def _changed(params: StyleParams) -> str:
+    defaults = StyleParams().as_strings()
+    changed = {k: v for k, v in params.as_strings().items() if defaults[k] != v}
+    return " ".join(f"--{k.replace('_', '-')} {v}" for k, v in changed.items()) or "defaults"
+
+
+# -- the contact sheet -----------------------------------------------------------------------------
+
+TILE = 240
+CAPTION = 36
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    try:
+        return ImageFont.load_default(size=size)
+    except (TypeError, OSError):
+        return ImageFont.load_default()
+
+
+def _thumb(image: Image.Image) -> Image.Image:
+    scale = TILE / max(image.size)
+    size = (round(image.width * scale), round(image.height * scale))
+    return image.resize(size, Image.Resampling.LANCZOS)
+
+
+def captioned_row(items: list[tuple[Image.Image, str]]) -> Image.Image:
+    """Pictures side by side in TILE-wide cells, each with a caption of up to two lines."""
+    thumbs = [(_thumb(image), caption) for image, caption in items]
+    height = max(t.height for t, _ in thumbs)
+    row = Image.new("RGB", (len(thumbs) * (TILE + 6) - 6, height + CAPTION), "white")
+    draw = ImageDraw.Draw(row)
+    for i, (thumb, caption) in enumerate(thumbs):
+        x = i * (TILE + 6)
+        row.paste(thumb, (x + (TILE - thumb.width) // 2, (height - thumb.height) // 2))
+        for j, line in enumerate(caption.splitlines()[:2]):
+            draw.text((x + 2, height + 2 + 16 * j), line, fill="black", font=_font(13))
+    return row
+
+
+def _figures(d: Distances) -> str:
+    return f"content {d.content:.3f}  style {d.style:.4f}\nedges {d.edges:.2f}"
+
+
+def contact_row(row: Row, ours: Image.Image, reference: Image.Image) -> Image.Image:
+    content, style = row.pair.images()
+    return captioned_row(
+        [
+            (content, Path(row.pair.content).stem),
+            (style, Path(row.pair.style).stem),
+            (ours, "ours: " + _figures(row.ours)),
+            (reference, "reference: " + _figures(row.reference)),
+        ]
+    )
+
+
+def stack(rows: list[Image.Image]) -> Image.Image:
+    sheet = Image.new("RGB", (max(r.width for r in rows), sum(r.height + 6 for r in rows)), "white")
+    y = 0
+    for row in rows:
+        sheet.paste(row, (0, y))
+        y += row.height + 6
+    return sheet
+
+
+def strength_strip(pair: Pair, params: StyleParams, weights: list[float], path: Path) -> None:
+    """One pair painted at several style weights, weak to strong, with their distances."""
+    content, style = pair.images()
+    evaluator = Evaluator()
+    items = [(content, f"{Path(pair.content).stem} (photo)")]
+    for weight in weights:
+        image, seconds = paint(pair, params.replace(style_weight=weight))
+        d = evaluator.distances(image, content, style)
+        items.append(
+            (image, f"--style-weight {weight:g}\ncontent {d.content:.2f} style {d.style:.3f}")
+        )
+        print(
+            f"style weight {weight:g}: content {d.content:.3f}, style {d.style:.4f}, "
+            f"edges {d.edges:.2f}, {seconds:.1f} s",
+            flush=True,
+        )
+    items.append((style, f"{Path(pair.style).stem} (painting)"))
+    captioned_row(items).save(path, quality=90)
+    print(f"strip: {path}")
+
+
+# -- the report ------------------------------------------------------------------------------------
+
+
+def report(rows: list[Row], params: StyleParams) -> None:
+    print()
+    print(f"machine: {cpu_name()}, torch {torch.__version__}")
+    print(f"ours: {_changed(params)}; evaluator: fp32, caffe VGG19, {EVALUATION_SIZE} px")
+    print()
+    print(
+        "| pair | content: ours / ref (ratio) | style: ours / ref (ratio) "
+        "| edges: ours / ref | ours s | ref s | speed |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        rc, rs = r.ours.content / r.reference.content, r.ours.style / r.reference.style
+        ref_s = "-" if r.reference_seconds is None else f"{r.reference_seconds:.0f}"
+        speed = "-" if r.reference_seconds is None else f"1/{r.reference_seconds / r.seconds:.0f}"
+        print(
+            f"| {r.pair.name} | {r.ours.content:.3f} / {r.reference.content:.3f} ({rc:.2f}) "
+            f"| {r.ours.style:.4f} / {r.reference.style:.4f} ({rs:.2f}) "
+            f"| {r.ours.edges:.2f} / {r.reference.edges:.2f} | {r.seconds:.1f} | {ref_s} "
+            f"| {speed} |"
+        )
+    content = [r.ours.content / r.reference.content for r in rows]
+    style = [r.ours.style / r.reference.style for r in rows]
+    both = sum(c <= GOAL and s <= GOAL for c, s in zip(content, style, strict=True))
+    print()
+    print(
+        f"ratio to the reference, geometric mean: content {_gmean(content):.2f}, style "
+        f"{_gmean(style):.2f}; worst: content {max(content):.2f}, style {max(style):.2f}; "
+        f"both at most {GOAL}: {both} of {len(rows)} pairs"
+    )
+    timed = [r for r in rows if r.reference_seconds is not None]
+    if timed:
+        ratio = min(r.reference_seconds / r.seconds for r in timed)  # type: ignore[operator]
+        print(
+            f"speed: ours within 1/{ratio:.0f} of the reference recipe's time on every timed "
+            f"pair (reference: {STEPS} x its measured fp32 s/step on this machine)"
+        )
+
+
+def _gmean(values: list[float]) -> float:
+    return math.exp(statistics.fmean(math.log(v) for v in values))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", nargs="+", help="pair names, e.g. astronaut__the_scream")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KNOB=VALUE",
+        help="change one of the engine's knobs (repeatable)",
+    )
+    parser.add_argument("--out", type=Path, default=HERE / "out" / "quality")
+    parser.add_argument(
+        "--reference-steps",
+        type=int,
+        default=5,
+        help="fp32 steps of the reference timed per pair (0: do not time)",
+    )
+    parser.add_argument("--sheet", type=Path, help="also write all pairs' rows to this file")
+    parser.add_argument("--rebuild-reference", action="store_true")
+    parser.add_argument("--force", action="store_true", help="rebuild references that exist")
+    parser.add_argument("--import-reference", type=Path, metavar="DIR")
+    parser.add_argument(
+        "--strip",
+        type=Path,
+        metavar="FILE",
+        help="paint the first pair at --strip-weights and write the strip here",
+    )
+    parser.add_argument(
+        "--strip-weights",
+        default="2,4,8,16,32",
+        help="style weights of the strip (default: doubling, as 'More style')",
+    )
+    args = parser.parse_args()
+
+    pairs = list(ALL_PAIRS)
+    if args.pairs:
+        by_name = {p.name: p for p in ALL_PAIRS}
+        unknown = [n for n in args.pairs if n not in by_name]
+        if unknown:
+            parser.error(f"unknown pairs {unknown}; pairs are {sorted(by_name)}")
+        pairs = [by_name[n] for n in args.pairs]
+    evaluator = Evaluator()
+    if args.rebuild_reference:
+        rebuild_reference(pairs, evaluator, args.force)
+        return
+    if args.import_reference:
+        import_reference(args.import_reference, pairs, evaluator)
+        return
+
+    names = {k.name for k in knobs()}
+    changes = dict(item.split("=", 1) for item in args.set)
+    if bad := set(k.replace("-", "_") for k in changes) - names:
+        parser.error(f"unknown knobs {sorted(bad)}")
+    params = StyleParams().with_strings(changes)
+    if args.strip:
+        weights = [float(w) for w in args.strip_weights.split(",")]
+        strength_strip(pairs[0], params, weights, args.strip)
+        return
+    references = load_reference()["pairs"]
+    if missing := [p.name for p in pairs if p.name not in references]:
+        parser.error(f"no reference for {missing}: run --rebuild-reference first")
+    out = args.out / params_tag(params)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "params.json").write_text(json.dumps(params.as_strings(), indent=1) + "\n")
+    encoder_for(params.weights, params.pooling, params.deepest_layer, (), "cpu")  # warm
+    rows, sheets = [], []
+    for pair in pairs:
+        image, seconds = paint(pair, params)
+        content, style = pair.images()
+        ref_entry = references[pair.name]
+        ref_image = load_image(REFERENCE / ref_entry["output"])
+        ref_seconds = None
+        if args.reference_steps > 0:
+            ref_seconds = STEPS * reference_seconds_per_step(pair, args.reference_steps)
+        row = Row(
+            pair,
+            evaluator.distances(image, content, style),
+            Distances(**ref_entry["distances"]),
+            seconds,
+            ref_seconds,
+        )
+        image.save(out / f"{pair.name}.png")
+        sheet = contact_row(row, image, ref_image)
+        sheet.save(out / f"{pair.name}__sheet.png")
+        sheets.append(sheet)
+        rows.append(row)
+        print(
+            f"{pair.name}: content {row.ours.content:.3f} (ref {row.reference.content:.3f}), "
+            f"style {row.ours.style:.4f} (ref {row.reference.style:.4f}), {seconds:.1f} s",
+            flush=True,
+        )
+    all_rows = stack(sheets)
+    all_rows.save(out / "sheet.png")
+    if args.sheet:
+        all_rows.save(args.sheet, quality=90)
+    report(rows, params)
+    print(f"\nsheets: {out}/")
+
+
+if __name__ == "__main__":
+    main()
