@@ -21,10 +21,11 @@ from styleengine.images import (
     fit_long_side,
     load_image,
     resize,
+    same_pixels,
     to_image,
     to_tensor,
 )
-from styleengine.losses import ContentLoss, StyleLoss, TVLoss, gram
+from styleengine.losses import ContentLoss, Moments, StyleLoss, TVLoss, moments
 from styleengine.params import ParamError, StyleParams
 from styleengine.vgg import VGGEncoder
 from styleengine.weights import load_weights
@@ -217,7 +218,7 @@ class _Run:
 
     @torch.no_grad()
     def _scale_setup(
-        self, size: tuple[int, int]
+        self, scale: int, size: tuple[int, int]
     ) -> tuple[torch.Tensor, torch.Tensor | None, _Objective]:
         self.place.claim(size[0] * size[1])
         content = self._tensor(self.content, size)
@@ -231,24 +232,35 @@ class _Run:
                 layer_masks[name] = F.interpolate(
                     pixel_mask, size=content_feats[name].shape[-2:], mode="area"
                 )
-        style_long = max(16, round(max(size) * self.params.style_scale))
-        targets: dict[str, torch.Tensor] = {}
+        style_pixels = size[0] * size[1] * self.params.style_scale**2
+        per_style: list[tuple[float, dict[str, Moments]]] = []
         for weight, style in zip(self.blend, self.styles, strict=True):
-            style_t = self._tensor(style, fit_long_side(style.size, style_long))
+            style_t = self._tensor(style, same_pixels(style.size, style_pixels, min_side=16))
             if self.params.preserve_color == "histogram":
                 style_t = color.match_histogram(style_t, content)
             feats = self._features(style_t, frozenset(self.style_layers))
-            for name in self.style_layers:
-                g = gram(feats[name]) * weight
-                targets[name] = targets[name] + g if name in targets else g
-        style_losses = {
-            name: StyleLoss(targets[name], layer_masks[name]) for name in self.style_layers
-        }
-        return content, pixel_mask, _Objective(self.params, content_losses, style_losses)
+            per_style.append((weight, {n: moments(feats[n]) for n in self.style_layers}))
+        style_losses = {}
+        for name in self.style_layers:
+            target = Moments.blend([(w, stats[name]) for w, stats in per_style])
+            loss = StyleLoss(self.params.style_loss, target, layer_masks[name])
+            if self.params.style_norm == "photo":
+                loss.measure_from(content_feats[name])
+            style_losses[name] = loss
+        # From coarse_content at the coarsest scale down to 1 at the finest, geometrically.
+        finer = len(self.sizes) - 1 - scale
+        boost = self.params.coarse_content ** (finer / max(1, len(self.sizes) - 1))
+        objective = _Objective(self.params, content_losses, style_losses, boost)
+        return content, pixel_mask, objective
 
     def _initial(self, content: torch.Tensor, previous: torch.Tensor | None) -> torch.Tensor:
         if previous is not None:
             up = F.interpolate(previous, size=content.shape[-2:], mode="bicubic", antialias=False)
+            if self.params.detail_carry > 0:
+                # The photo's detail that the coarser scale could not hold.
+                low = F.interpolate(content, size=previous.shape[-2:], mode="area")
+                low = F.interpolate(low, size=content.shape[-2:], mode="bicubic")
+                up = up + self.params.detail_carry * (content - low)
             return up.clamp(0.0, 1.0)
         noise = torch.rand(content.shape, generator=self.generator).to(content.device)
         a = self.params.init_noise
@@ -268,7 +280,7 @@ class _Run:
         image: torch.Tensor | None = None
         content = torch.empty(0)
         for scale, size in enumerate(self.sizes):
-            content, pixel_mask, objective = self._scale_setup(size)
+            content, pixel_mask, objective = self._scale_setup(scale, size)
             x = self._initial(content, image)
             image = self._optimize_scale(scale, x, objective, content, pixel_mask, cancel)
         assert image is not None
@@ -353,9 +365,11 @@ class _Objective(nn.Module):
         params: StyleParams,
         content_losses: dict[str, ContentLoss],
         style_losses: dict[str, StyleLoss],
+        content_boost: float = 1.0,
     ) -> None:
         super().__init__()
         self.params = params
+        self.content_weight = params.content_weight * content_boost
         self.content_losses = content_losses
         self.style_losses = style_losses
         self.content_layers = dict(params.content_layers)
@@ -372,7 +386,7 @@ class _Objective(nn.Module):
         s = sum(self.style_layers[n] * loss(feats[n]) for n, loss in self.style_losses.items())
         t = self.tv(image)
         total = (
-            p.content_weight * c / self.content_norm
+            self.content_weight * c / self.content_norm
             + p.style_weight * s / self.style_norm
             + p.tv_weight * t
         )

@@ -1,11 +1,15 @@
 """Loss terms of the Gatys objective, each a small module with its target as a buffer.
 
-Content and style losses are relative squared errors (divided by the target's energy), so that
-their weights mean the same at every layer depth and every scale of the pyramid. They run in
-fp32 even when the network ran under bf16/fp16 autocast.
+Content and style losses are relative squared errors, so that their weights mean the same at
+every layer depth and every scale of the pyramid: the content's is divided by the photo's
+feature energy, a style term by a fixed scale of its own (the photo's starting distance to the
+painting, or the size of the painting's statistic). They run in fp32 even when the network ran
+under bf16/fp16 autocast.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -56,18 +60,121 @@ class ContentLoss(nn.Module):
         return _relative_sq_error(features.float(), self.target, self.energy)
 
 
-class StyleLoss(nn.Module):
-    """Gram-matrix loss against a (possibly blended) target Gram, optionally under a mask."""
+@dataclass(frozen=True)
+class Moments:
+    """A painting's feature statistics at one layer: channel means (1, C), the covariance
+    (1, C, C) and the Gram matrix (1, C, C), the raw second moment."""
 
-    def __init__(self, target_gram: torch.Tensor, mask: torch.Tensor | None = None) -> None:
+    mean: torch.Tensor
+    cov: torch.Tensor
+    gram: torch.Tensor
+
+    @staticmethod
+    def blend(parts: list[tuple[float, Moments]]) -> Moments:
+        """Mix several paintings' statistics: means and raw second moments mix linearly, the
+        covariance follows from them (in float64: a difference of two large numbers)."""
+        mean = sum(w * m.mean.double() for w, m in parts)
+        gram = sum(w * m.gram.double() for w, m in parts)
+        second = sum(w * (m.cov.double() + _outer(m.mean.double())) for w, m in parts)
+        assert isinstance(mean, torch.Tensor) and isinstance(gram, torch.Tensor)
+        assert isinstance(second, torch.Tensor)
+        return Moments(mean.float(), (second - _outer(mean)).float(), gram.float())
+
+
+def _outer(mean: torch.Tensor) -> torch.Tensor:
+    return mean.unsqueeze(-1) * mean.unsqueeze(-2)
+
+
+def mean_and_covariance(
+    features: torch.Tensor, mask: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Channel means (1, C) and covariance (1, C, C) of ``features`` over (masked) positions,
+    in fp32 from centred features: E[x x^T] - mu mu^T would cancel away its small eigenvalues."""
+    x = features.permute(0, 2, 3, 1).flatten(1, 2).float()  # (1, HW, C)
+    if mask is None:
+        mean = x.mean(1)
+        centred = x - mean.unsqueeze(1)
+        return mean, centred.mT @ centred / x.shape[1]
+    m = mask.permute(0, 2, 3, 1).flatten(1, 2).float()  # (1, HW, 1)
+    total = m.sum().clamp_min(1.0)
+    mean = (x * m).sum(1) / total
+    centred = x - mean.unsqueeze(1)
+    return mean, (centred * m).mT @ centred / total
+
+
+def moments(features: torch.Tensor, mask: torch.Tensor | None = None) -> Moments:
+    mean, cov = mean_and_covariance(features, mask)
+    return Moments(mean, cov, gram(features, mask))
+
+
+def _trace_sqrt(a: torch.Tensor) -> torch.Tensor:
+    """tr(a^1/2) of a symmetric positive semi-definite ``a``: the sum of the square roots of its
+    eigenvalues, whose gradient (V diag(1 / 2 sqrt(l)) V^T) stays finite with the clamp."""
+    values = torch.linalg.eigvalsh(a.double())
+    return values.clamp_min(_W2_EPS).sqrt().sum().float()
+
+
+def _sqrtm(a: torch.Tensor) -> torch.Tensor:
+    values, vectors = torch.linalg.eigh(a.double())
+    root = vectors @ torch.diag_embed(values.clamp_min(0).sqrt()) @ vectors.mT
+    return root.float()
+
+
+_W2_EPS = 1e-4
+
+
+class StyleLoss(nn.Module):
+    """Distance of the features' statistics to a (possibly blended) painting's, optionally under
+    a mask, divided by a fixed scale.
+
+    * ``gram``: squared error of the Gram matrices (Gatys et al.);
+    * ``mean-cov``: squared errors of the channel means and of the covariance matrices, each
+      divided by its own scale;
+    * ``w2``: squared Wasserstein-2 distance between Gaussian fits of the features,
+      ``|mu - mu_s|^2 + tr(S + S_s - 2 (S_s^1/2 S S_s^1/2)^1/2)``.
+
+    Each part is divided by a fixed scale: the size of the painting's own statistic, or, after
+    :meth:`measure_from`, the photo's distance to them, so that the photo starts at 1 per part
+    whatever the painting.
+    """
+
+    def __init__(self, kind: str, target: Moments, mask: torch.Tensor | None = None) -> None:
         super().__init__()
-        target_gram = target_gram.detach().float()
-        self.register_buffer("target", target_gram)
-        self.register_buffer("energy", target_gram.pow(2).sum().clamp_min(1e-8))
+        self.kind = kind
         self.mask = mask
+        self.register_buffer("mean", target.mean.detach().float())
+        self.register_buffer("gram", target.gram.detach().float())
+        self.register_buffer("cov", target.cov.detach().float())
+        if kind == "w2":
+            self.register_buffer("cov_sqrt", _sqrtm(self.cov))
+        self.register_buffer("scale", self._size_of_target().clamp_min(1e-8))
+
+    @torch.no_grad()
+    def measure_from(self, start: torch.Tensor) -> None:
+        """Divide by the distance of the features ``start`` (the photo's) from here on."""
+        self.scale = self.parts(start).float().clamp_min(1e-8)
+
+    def _size_of_target(self) -> torch.Tensor:
+        if self.kind == "gram":
+            return self.gram.pow(2).sum().view(1)
+        if self.kind == "mean-cov":
+            return torch.stack([self.mean.pow(2).sum(), self.cov.pow(2).sum()])
+        return (self.mean.pow(2).sum() + torch.diagonal(self.cov, dim1=-2, dim2=-1).sum()).view(1)
+
+    def parts(self, features: torch.Tensor) -> torch.Tensor:
+        """The unscaled distance, one value per part."""
+        if self.kind == "gram":
+            return (gram(features, self.mask) - self.gram).pow(2).sum().view(1)
+        mean, cov = mean_and_covariance(features, self.mask)
+        mean_error = (mean - self.mean).pow(2).sum()
+        if self.kind == "mean-cov":
+            return torch.stack([mean_error, (cov - self.cov).pow(2).sum()])
+        cross = _trace_sqrt(self.cov_sqrt @ cov @ self.cov_sqrt)
+        trace = torch.diagonal(self.cov + cov, dim1=-2, dim2=-1).sum() - 2.0 * cross
+        return (mean_error + trace).view(1)
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return _relative_sq_error(gram(features, self.mask), self.target, self.energy)
+        return (self.parts(features) / self.scale).sum()
 
 
 class TVLoss(nn.Module):

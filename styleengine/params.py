@@ -20,6 +20,12 @@ Pooling = Literal["max", "avg"]
 ColorMode = Literal["none", "luminance", "histogram"]
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
 
+FINEST_SHARE = 0.3  # of the iterations go to the finest scale, the picture the member sees
+FINEST_MIN = 10  # iterations at the finest scale at least, unless the budget is smaller
+COARSE_MIN = 5  # a coarser scale given fewer iterations is left out
+StyleNorm = Literal["photo", "painting"]
+StyleLossKind = Literal["gram", "mean-cov", "w2"]
+
 
 class ParamError(ValueError):
     """A parameter value is out of range or malformed; the message names the knob and its range."""
@@ -126,24 +132,61 @@ class StyleParams:
 
     size: int = _knob(512, "long side of the output in pixels", _parse_int, lo=16, hi=4096)
     iterations: int = _knob(
-        400,
-        "optimizer iterations over all scales (most run at low resolution)",
+        100,
+        "optimizer iterations over all scales (30 percent at the finest, the rest cheaper)",
         _parse_int,
         lo=1,
         hi=10_000,
     )
     content_weight: float = _knob(1.0, "weight of the content loss", _parse_float, lo=0, hi=1e6)
-    style_weight: float = _knob(30.0, "weight of the style loss", _parse_float, lo=0, hi=1e9)
+    style_weight: float = _knob(
+        8.0,
+        "strength of the style: each style layer's error counts 1 where the photo starts "
+        "(see --style-norm), so a weight means the same with any painting",
+        _parse_float,
+        lo=0,
+        hi=1e9,
+    )
     tv_weight: float = _knob(
         1.0, "weight of the total-variation (smoothness) loss", _parse_float, lo=0, hi=1e6
     )
     content_layers: LayerWeights = _knob(
-        (("relu4_2", 1.0),), "content layers with weights, e.g. relu4_2:1", parse_layer_weights
+        (("relu3_1", 0.5), ("relu4_2", 1.0)),
+        "content layers with weights, e.g. relu4_2:1 (relu3_1 keeps the photo's edges)",
+        parse_layer_weights,
     )
     style_layers: LayerWeights = _knob(
         (("relu1_1", 1.0), ("relu2_1", 1.0), ("relu3_1", 1.0), ("relu4_1", 1.0), ("relu5_1", 1.0)),
         "style layers with weights, e.g. relu1_1:1,relu2_1:1",
         parse_layer_weights,
+    )
+    style_loss: StyleLossKind = _choice(
+        "gram",
+        "style statistics matched: Gram matrices (Gatys), channel means and covariances, or the "
+        "Wasserstein-2 distance of their Gaussian fits (about twice as slow)",
+        StyleLossKind,
+    )
+    style_norm: StyleNorm = _choice(
+        "photo",
+        "each style layer's error divided by the photo's own distance to the painting at that "
+        "layer and scale (photo), or by the size of the painting's statistics (painting)",
+        StyleNorm,
+    )
+    coarse_content: float = _knob(
+        4.0,
+        "content weight multiplier at the coarsest scale, falling to 1 at the finest: the "
+        "layout is fixed early, the texture comes late",
+        _parse_float,
+        lo=0.01,
+        hi=100,
+    )
+    detail_carry: float = _knob(
+        1.0,
+        "how much of the photo's finer detail each scale starts with (the coarser scale could "
+        "not hold it)",
+        _parse_float,
+        lo=0,
+        hi=1,
     )
     optimizer: Optimizer = _choice("lbfgs", "optimizer", Optimizer)
     learning_rate: float = _knob(
@@ -157,7 +200,11 @@ class StyleParams:
         hi=1,
     )
     style_scale: float = _knob(
-        1.0, "style image size relative to the output", _parse_float, lo=0.1, hi=4.0
+        1.0,
+        "style image size relative to each scale of the output (1: as many pixels)",
+        _parse_float,
+        lo=0.1,
+        hi=4.0,
     )
     style_blend: tuple[float, ...] = _knob(
         (), "blend weights of several style images, e.g. 0.7,0.3 (default equal)", _parse_floats
@@ -255,32 +302,51 @@ class StyleParams:
         total = sum(self.style_blend)
         return tuple(w / total for w in self.style_blend)
 
-    def scale_sizes(self) -> tuple[int, ...]:
-        """Long sides of the coarse-to-fine pyramid, coarsest first, halving while the result
-        stays at least min_size: below about 128 px, relu4_2 is too coarse to hold the content
-        and the style takes over the layout."""
+    def schedule(self) -> tuple[tuple[int, int], ...]:
+        """(long side, iterations) of each scale of the coarse-to-fine pyramid, coarsest first.
+
+        Sizes halve from ``size`` while they stay at least ``min_size``: below about 128 px the
+        deep content layer (relu4_2, an eighth of the resolution) is too coarse to hold the
+        layout and the style takes it over. The finest scale, where an iteration costs the most
+        and where the picture the member sees is refined, gets ``FINEST_SHARE`` of the budget
+        and never fewer than ``FINEST_MIN``: it is what the quality benchmark found the picture
+        to depend on. The coarser scales share the rest, each getting twice the next finer
+        one's (their iterations cost a quarter, a sixteenth, ..., and converge fast); a scale
+        that would get fewer than ``COARSE_MIN`` is left out and its share goes to the finest.
+        """
         sizes = [self.size]
         while sizes[-1] // 2 >= self.min_size:
             sizes.append(sizes[-1] // 2)
-        return tuple(reversed(sizes))
+        sizes.reverse()
+        finest = min(self.iterations, max(FINEST_MIN, round(self.iterations * FINEST_SHARE)))
+        shares = [2.0 ** (len(sizes) - 2 - k) for k in range(len(sizes) - 1)]
+        coarse = _split(self.iterations - finest, shares)
+        plan = [(s, n) for s, n in zip(sizes[:-1], coarse, strict=True) if n >= COARSE_MIN]
+        finest = self.iterations - sum(n for _, n in plan)
+        return (*plan, (sizes[-1], finest))
+
+    def scale_sizes(self) -> tuple[int, ...]:
+        return tuple(size for size, _ in self.schedule())
 
     def scale_iterations(self) -> tuple[int, ...]:
-        """Iterations per scale: each coarser scale gets twice the iterations of the next finer.
-
-        A coarse iteration costs a quarter of the next finer one, so most of the work of shaping
-        the image happens cheaply; the finer scales refine detail.
-        """
-        n = len(self.scale_sizes())
-        shares = [2.0 ** (n - 1 - k) for k in range(n)]
-        total = sum(shares)
-        counts = [max(1, round(self.iterations * s / total)) for s in shares]
-        counts[-1] = max(1, self.iterations - sum(counts[:-1]))
-        return tuple(counts)
+        return tuple(n for _, n in self.schedule())
 
     @property
     def deepest_layer(self) -> str:
         used = [name for name, _ in self.content_layers + self.style_layers]
         return max(used, key=LAYER_NAMES.index)
+
+
+def _split(total: int, shares: list[float]) -> list[int]:
+    """``total`` in whole parts proportional to ``shares`` (largest remainders round up)."""
+    if not shares:
+        return []
+    exact = [total * s / sum(shares) for s in shares]
+    parts = [int(x) for x in exact]
+    by_remainder = sorted(range(len(exact)), key=lambda i: parts[i] - exact[i])
+    for i in by_remainder[: total - sum(parts)]:
+        parts[i] += 1
+    return parts
 
 
 def _check_layers(name: str, layers: LayerWeights) -> None:

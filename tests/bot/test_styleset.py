@@ -10,6 +10,7 @@ import pytest
 import pytest_asyncio
 
 from bot.app import StyleBot
+from styleengine import StyleParams
 from tests.bot.conftest import bot_settings, pair, results, running
 from tests.discord_double.payloads import MANAGE_GUILD, MEMBER_PERMISSIONS, FakeUser
 from tests.discord_double.server import DiscordDouble
@@ -111,7 +112,8 @@ async def test_an_admins_settings_shape_the_next_job_and_members_flags_win(serve
     assert "Chosen by you: `--iterations`" in text
     assert "by this server's settings:" in text and "`--style-weight`" in text
 
-    assert "back to the bot's default: **30**" in await say(
+    default = StyleParams().style_weight
+    assert f"back to the bot's default: **{default:g}**" in await say(
         double, admin, "!styleset reset style-weight"
     )
     assert "(2 were set)" in await say(double, admin, "!styleset reset")
