@@ -1,4 +1,4 @@
-"""Turn what a member typed (``--size 512 --style-weight 50``) into the engine's parameters.
+"""Turn what a member typed (``--size 512 --style-weight 16``) into the engine's parameters.
 
 The knobs, their ranges and their parsers all come from :class:`styleengine.StyleParams`; this
 module only splits the text, keeps members away from operator-only knobs and applies the

@@ -80,7 +80,7 @@ class Styleset(commands.Cog):
     @styleset.command(name="set")
     @app_commands.describe(key="the setting to change", value="its new value")
     async def set_(self, ctx: commands.Context[StyleBot], key: str, *, value: str) -> None:
-        """Change one of this server's settings, e.g. `style-weight 60`."""
+        """Change one of this server's settings, e.g. `style-weight 16`."""
         assert ctx.guild is not None
         try:
             name = setting_key(key)

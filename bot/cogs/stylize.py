@@ -198,7 +198,7 @@ class Stylize(commands.Cog):
                 "photo, the **second** the style. Add up to "
                 f"{settings.max_styles - 1} more styles to blend them. Or reply to a message "
                 f"holding the photo with `{p}stylize` and the style attached.\n\n"
-                f"**Example:** `{p}stylize --size 512 --style-weight 60 --preserve-color "
+                f"**Example:** `{p}stylize --size 512 --style-weight 16 --preserve-color "
                 "luminance` with two images attached.\n\n"
                 "I show your place in the queue, then the progress with a preview; the Cancel "
                 f"button stops the job. `{p}queue` shows the queue. Each member may have "
