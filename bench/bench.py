@@ -26,17 +26,21 @@ STYLE = EXAMPLES / "starry_night.jpg"
 
 
 def machine(device: torch.device) -> str:
+    """The device, the CPU's widest vector unit (AMX, AVX-512 BF16, AVX2), threads and torch."""
     if device.type == "cuda":
         return f"{torch.cuda.get_device_name(device)}, torch {torch.__version__}"
     cpu = platform.processor() or "cpu"
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+        info = Path("/proc/cpuinfo").read_text()
     except OSError:
-        pass
-    return f"{cpu}, {torch.get_num_threads()} threads, torch {torch.__version__}"
+        info = ""
+    for line in info.splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    kinds = (("amx_bf16", "AMX"), ("avx512_bf16", "AVX-512 BF16"), ("avx2", "AVX2"))
+    kind = next((name for flag, name in kinds if flag in info), "no AVX2")
+    return f"{cpu} ({kind}), {torch.get_num_threads()} threads, torch {torch.__version__}"
 
 
 def gemm_peak(device: torch.device, dtype: torch.dtype) -> float:

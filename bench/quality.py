@@ -23,7 +23,6 @@ import argparse
 import hashlib
 import json
 import math
-import platform
 import statistics
 import sys
 import time
@@ -38,6 +37,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))
 
+from bench.bench import machine  # noqa: E402
 from bench.plain_gatys import STEPS, PlainGatys  # noqa: E402
 from styleengine import StyleParams, load_image, stylize  # noqa: E402
 from styleengine.engine import encoder_for  # noqa: E402
@@ -77,26 +77,6 @@ class Pair:
 
 
 ALL_PAIRS = tuple(Pair(c, s) for c, s in PAIRS)
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                name = line.split(":", 1)[1].strip()
-                flags = Path("/proc/cpuinfo").read_text()
-                kind = next(
-                    (
-                        k
-                        for k, f in (("AMX", "amx_bf16"), ("AVX-512 BF16", "avx512_bf16"))
-                        if f in flags
-                    ),
-                    "AVX2",
-                )
-                return f"{name} ({kind}, {torch.get_num_threads()} threads)"
-    except OSError:
-        pass
-    return platform.processor() or "cpu"
 
 
 # -- the reference's store -------------------------------------------------------------------------
@@ -158,7 +138,7 @@ def rebuild_reference(pairs: list[Pair], evaluator: Evaluator, force: bool) -> N
             steps=result.steps,
             seconds=round(result.seconds, 1),
             final_loss=result.final_loss,
-            cpu=cpu_name(),
+            cpu=machine(torch.device("cpu")),
             made_by="bench/plain_gatys.py, all steps fp32",
         )
         save_reference(data)
@@ -322,7 +302,7 @@ def strength_strip(pair: Pair, params: StyleParams, weights: list[float], path: 
 
 def report(rows: list[Row], params: StyleParams) -> None:
     print()
-    print(f"machine: {cpu_name()}, torch {torch.__version__}")
+    print(f"machine: {machine(torch.device('cpu'))}")
     print(f"ours: {_changed(params)}; evaluator: fp32, caffe VGG19, {EVALUATION_SIZE} px")
     print()
     print(
