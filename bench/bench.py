@@ -18,7 +18,7 @@ import torch
 
 from styleengine import StyleParams, stylize
 from styleengine.device import available_devices, resolve_device
-from styleengine.vgg import forward_flops
+from styleengine.layers import forward_flops
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 CONTENT = EXAMPLES / "astronaut.jpg"

@@ -18,8 +18,9 @@ import torch
 from PIL import Image
 
 from styleengine.engine import encoder_for
-from styleengine.images import fit_long_side, resize, same_pixels, to_image, to_tensor
+from styleengine.images import fit_long_side, resize, same_pixels
 from styleengine.losses import gram
+from styleengine.tensors import to_image, to_tensor
 
 CONTENT_LAYER = "relu4_2"
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")

@@ -1,10 +1,43 @@
-"""Neural style transfer (Gatys et al., arXiv:1508.06576) on VGG19, as a typed library."""
+"""Neural style transfer (Gatys et al., arXiv:1508.06576) on VGG19, as a typed library.
 
-from styleengine.device import available_devices
-from styleengine.engine import Cancelled, CancelToken, OutOfMemory, Progress, Result, stylize
+The knobs, images, progress reports and errors import without torch, so that a front end which
+only prepares and sends jobs (the bot behind a broker) never loads it; :func:`stylize`,
+:class:`Result` and :func:`available_devices` load the engine when first used.
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+from typing import TYPE_CHECKING, Any
+
+from styleengine.errors import Cancelled, OutOfMemory, WeightsError
 from styleengine.images import EncodedImage, ImageError, encode_image, load_image, save_image
 from styleengine.params import Knob, ParamError, StyleParams, knobs
-from styleengine.weights import WeightsError
+from styleengine.progress import CancelToken, Progress
+
+if TYPE_CHECKING:
+    from styleengine.device import available_devices
+    from styleengine.engine import Result, stylize
+
+try:
+    __version__ = metadata.version("stylebot")
+except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"
+
+_LAZY = {
+    "stylize": "styleengine.engine",
+    "Result": "styleengine.engine",
+    "available_devices": "styleengine.device",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'styleengine' has no attribute {name!r}")
+
 
 __all__ = [
     "CancelToken",
@@ -18,6 +51,7 @@ __all__ = [
     "Result",
     "StyleParams",
     "WeightsError",
+    "__version__",
     "available_devices",
     "encode_image",
     "knobs",

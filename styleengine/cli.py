@@ -10,10 +10,12 @@ from collections.abc import Sequence
 from tqdm import tqdm
 
 from styleengine.device import available_devices
-from styleengine.engine import Cancelled, CancelToken, Progress, stylize
+from styleengine.engine import stylize
+from styleengine.errors import Cancelled
 from styleengine.images import ImageError, save_image
 from styleengine.params import Knob, ParamError, StyleParams, knobs
-from styleengine.weights import WeightsError
+from styleengine.progress import CancelToken, Progress
+from styleengine.errors import WeightsError
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from torch import nn
 
 from styleengine import color
 from styleengine.device import Placement, placement
+from styleengine.errors import Cancelled, OutOfMemory
 from styleengine.images import (
     DEFAULT_MAX_PIXELS,
     ImageInput,
@@ -22,38 +22,15 @@ from styleengine.images import (
     load_image,
     resize,
     same_pixels,
-    to_image,
-    to_tensor,
 )
 from styleengine.losses import ContentLoss, Moments, StyleLoss, TVLoss, moments
 from styleengine.params import ParamError, StyleParams
+from styleengine.progress import CancelToken, Progress, ProgressCallback
+from styleengine.tensors import to_image, to_tensor
 from styleengine.vgg import VGGEncoder
 from styleengine.weights import load_weights
 
 LBFGS_HISTORY = 50
-
-
-@dataclass(frozen=True)
-class Progress:
-    """A snapshot handed to ``on_progress``: where the run is and how it is doing."""
-
-    scale: int  # 1-based index into the pyramid
-    scales: int
-    size: tuple[int, int]  # (width, height) at this scale
-    iteration: int  # 1-based, over all scales
-    iterations: int
-    losses: dict[str, float]  # content, style, tv, total
-    elapsed: float  # seconds
-    eta: float | None  # seconds left, None until measurable
-    preview: Image.Image | None = None
-
-    @property
-    def loss(self) -> float:
-        return self.losses["total"]
-
-    @property
-    def fraction(self) -> float:
-        return self.iteration / self.iterations
 
 
 @dataclass(frozen=True)
@@ -66,40 +43,6 @@ class Result:
     device: str
     precision: str
     history: list[float] = field(default_factory=list, repr=False)  # total loss per iteration
-
-
-class CancelToken:
-    """Thread-safe flag; the optimiser checks it before every iteration."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def cancel(self) -> None:
-        self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set()
-
-
-class OutOfMemory(RuntimeError):
-    """The device ran out of memory for this run (CUDA OOM or a failed CPU allocation)."""
-
-    def __init__(self, device: str) -> None:
-        super().__init__(f"out of memory on {device}")
-        self.device = device
-
-
-class Cancelled(Exception):
-    """The run was cancelled; ``iteration`` is how far it got."""
-
-    def __init__(self, iteration: int, iterations: int) -> None:
-        super().__init__(f"cancelled at iteration {iteration} of {iterations}")
-        self.iteration = iteration
-        self.iterations = iterations
-
-
-ProgressCallback = Callable[[Progress], None]
 
 
 def stylize(

@@ -1,4 +1,4 @@
-"""Decode, validate, resize and encode images (Pillow), and move them to and from tensors."""
+"""Decode, validate, resize and encode images with Pillow (no torch: front ends use it too)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 ImageInput = Image.Image | bytes | str | Path | BinaryIO
@@ -127,19 +126,6 @@ def resize(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     if image.size == size:
         return image
     return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
-
-
-def to_tensor(image: Image.Image) -> torch.Tensor:
-    """(1, 3, H, W) float tensor in 0..1 from an RGB (or L for masks: (1, 1, H, W)) image."""
-    array = np.asarray(image, dtype=np.float32) / 255.0
-    if array.ndim == 2:
-        array = array[..., None]
-    return torch.from_numpy(array).permute(2, 0, 1).unsqueeze(0).contiguous()
-
-
-def to_image(tensor: torch.Tensor) -> Image.Image:
-    array = tensor.detach().float().clamp(0, 1).mul(255).round().byte()
-    return Image.fromarray(array[0].permute(1, 2, 0).cpu().numpy(), "RGB")
 
 
 @dataclass(frozen=True)

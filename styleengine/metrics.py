@@ -22,8 +22,9 @@ import torch.nn.functional as F
 from PIL import Image
 
 from styleengine.color import rgb_to_ycbcr
-from styleengine.images import fit_long_side, resize, same_pixels, to_tensor
+from styleengine.images import fit_long_side, resize, same_pixels
 from styleengine.losses import gram
+from styleengine.tensors import to_tensor
 from styleengine.vgg import VGGEncoder
 from styleengine.weights import load_weights
 

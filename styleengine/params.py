@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
-from styleengine.vgg import LAYER_NAMES
+from styleengine.layers import LAYER_NAMES
 
 LayerWeights = tuple[tuple[str, float], ...]
 Optimizer = Literal["lbfgs", "adam"]

