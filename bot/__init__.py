@@ -1,0 +1,1 @@
+"""StyleBot: a Discord bot that paints photos in the style of other pictures."""

@@ -9,17 +9,17 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.commands.ratelimit import MemberRateLimit, SlowDown
 from bot.endpoints import point_at
+from bot.jobs.service import JobService
 from bot.looplag import LoopLagMonitor
-from bot.ratelimit import MemberRateLimit, SlowDown
-from bot.service import JobService
 from bot.settings import BotSettings
 from bot.store import Store
-from bot.views import CancelButton, RerunButton
+from bot.ui.views import CancelButton, RerunButton
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.cogs.stylize", "bot.cogs.styleset")
+EXTENSIONS = ("bot.commands.stylize", "bot.commands.styleset")
 
 
 class StyleTree(app_commands.CommandTree["StyleBot"]):

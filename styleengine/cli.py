@@ -11,11 +11,10 @@ from tqdm import tqdm
 
 from styleengine.device import available_devices
 from styleengine.engine import stylize
-from styleengine.errors import Cancelled
+from styleengine.errors import Cancelled, WeightsError
 from styleengine.images import ImageError, save_image
 from styleengine.params import Knob, ParamError, StyleParams, knobs
 from styleengine.progress import CancelToken, Progress
-from styleengine.errors import WeightsError
 
 
 def build_parser() -> argparse.ArgumentParser:

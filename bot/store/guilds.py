@@ -1,6 +1,6 @@
 """Each server's settings as its admins stored them: ``key -> value`` text, validated before.
 
-The keys, their ranges and what they mean live in :mod:`bot.guild_config`; this is only where
+The keys, their ranges and what they mean live in :mod:`bot.jobs.guild_config`; this is only where
 they are kept. Reads are served from memory after the first: every ``!stylize`` needs them.
 """
 

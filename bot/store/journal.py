@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from bot.jobs import InputImage, Job, JobState, Rendered
+from bot.jobs.job import InputImage, Job, JobState, Rendered
 from bot.store.blobs import get_blob, put_blob, sweep_blobs
 from bot.store.database import Database
 from styleengine import EncodedImage, ParamError, StyleParams

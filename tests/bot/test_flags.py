@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.flags import RequestError, resolve_params, split_flags
+from bot.jobs.flags import RequestError, resolve_params, split_flags
 from styleengine import StyleParams
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.guild_config import GUILD_KEYS, SettingError, read_setting, resolve, setting_key
+from bot.jobs.guild_config import GUILD_KEYS, SettingError, read_setting, resolve, setting_key
 from bot.settings import BotSettings
 from styleengine import StyleParams
 

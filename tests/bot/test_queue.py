@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.jobs import InputImage, Job
-from bot.queue import FairQueue, QueueRefused
+from bot.jobs.job import InputImage, Job
+from bot.jobs.queue import FairQueue, QueueRefused
 from styleengine import StyleParams
 
 _IMAGE = InputImage("x.png", b"", (1, 1))

@@ -17,7 +17,7 @@ from pathlib import Path
 from PIL import Image
 
 from bench.load import outcome
-from bot.jobs import InputImage, Job, Rendered
+from bot.jobs.job import InputImage, Job, Rendered
 from bot.store import Store
 from styleengine import EncodedImage, StyleParams
 from tests.bot.conftest import bot_settings, pair, results, running, title

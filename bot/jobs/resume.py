@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.jobs import Job, JobState
-from bot.replies import ChannelReplier
-from bot.status import StatusMessage
+from bot.jobs.job import Job, JobState
+from bot.ui.replies import ChannelReplier
+from bot.ui.status import StatusMessage
 
 if TYPE_CHECKING:
-    from bot.service import JobService
+    from bot.jobs.service import JobService
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import aiohttp
 import discord
 
-from bot.flags import RequestError
-from bot.jobs import InputImage
+from bot.jobs.flags import RequestError
+from bot.jobs.job import InputImage
 from styleengine import ImageError, load_image
 
 _CHUNK = 64 * 1024

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.jobs import Job, JobState
+from bot.jobs.job import Job, JobState
 from bot.text import clip
 from styleengine.params import flag_name
 

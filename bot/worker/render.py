@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from PIL import Image
 
-from bot.jobs import Job, Rendered
+from bot.jobs.job import Job, Rendered
 from styleengine import Progress, encode_image, stylize
 
 # Gets each progress report (without its image) and the preview as JPEG, if there is one.

@@ -17,10 +17,10 @@ from typing import Any
 
 import discord
 
-from bot.embeds import PREVIEW_NAME
-from bot.jobs import Job
-from bot.pacing import ChannelPacer
-from bot.replies import Replier
+from bot.jobs.job import Job
+from bot.ui.embeds import PREVIEW_NAME
+from bot.ui.pacing import ChannelPacer
+from bot.ui.replies import Replier
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Every command here is guild-only and checked in code for Manage Server (the slash commands'
 default permission is only a hint to Discord's UI: server admins can change it). The keys,
-their ranges and their parsing live in :mod:`bot.guild_config`.
+their ranges and their parsing live in :mod:`bot.jobs.guild_config`.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.choices import preset_choices
-from bot.flags import RequestError
-from bot.guild_config import (
+from bot.commands.choices import preset_choices
+from bot.jobs.flags import RequestError
+from bot.jobs.guild_config import (
     ALL_CHANNELS,
     CHANNEL_TOKEN,
     GUILD_KEYS,
@@ -26,7 +26,7 @@ from bot.guild_config import (
     resolve,
     setting_key,
 )
-from bot.inputs import fetch_images
+from bot.jobs.inputs import fetch_images
 from bot.store import GuildSettingsStore, PresetStore
 from bot.text import code
 

@@ -14,22 +14,22 @@ from typing import Any, TypeVar
 import aiohttp
 import discord
 
-from bot.embeds import result_text, status_embed
-from bot.flags import RequestError, resolve_params
-from bot.guild_config import GuildConfig, resolve
-from bot.inputs import fetch_images
-from bot.jobs import InputImage, Job, JobState
+from bot.jobs.flags import RequestError, resolve_params
+from bot.jobs.guild_config import GuildConfig, resolve
+from bot.jobs.inputs import fetch_images
+from bot.jobs.job import InputImage, Job, JobState
+from bot.jobs.queue import FairQueue, QueueRefused
+from bot.jobs.resume import resume_jobs
 from bot.looplag import LagSnapshot
-from bot.pacing import ChannelPacer
-from bot.queue import FairQueue, QueueRefused
-from bot.render import render
-from bot.replies import InteractionReplier, Replier
-from bot.resume import resume_jobs
 from bot.settings import BotSettings
-from bot.status import StatusMessage
 from bot.store import Store
 from bot.text import code
-from bot.views import cancel_view, result_view
+from bot.ui.embeds import result_text, status_embed
+from bot.ui.pacing import ChannelPacer
+from bot.ui.replies import InteractionReplier, Replier
+from bot.ui.status import StatusMessage
+from bot.ui.views import cancel_view, result_view
+from bot.worker.render import render
 from styleengine import (
     Cancelled,
     ImageError,

@@ -14,12 +14,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.choices import preset_choices
-from bot.embeds import queue_embed
-from bot.flags import MEMBER_KNOBS, RequestError, split_flags
-from bot.guild_config import GuildConfig
-from bot.replies import ChannelReplier, InteractionReplier
-from bot.service import JobRequest
+from bot.commands.choices import preset_choices
+from bot.jobs.flags import MEMBER_KNOBS, RequestError, split_flags
+from bot.jobs.guild_config import GuildConfig
+from bot.jobs.service import JobRequest
+from bot.ui.embeds import queue_embed
+from bot.ui.replies import ChannelReplier, InteractionReplier
 from styleengine.params import ColorMode, Optimizer, Pooling, flag_name
 
 if TYPE_CHECKING:

@@ -1,0 +1,1 @@
+"""What members see of a job: its status message, embeds, buttons and the pace of edits."""
