@@ -99,6 +99,7 @@ async def run_load(
     channels: int = 25,
     queue_limit: int = 50,
     user_limit: int = 2,
+    iterations: int = 4,
 ) -> LoadReport:
     double = DiscordDouble(channels=channels)
     await double.start()
@@ -109,7 +110,7 @@ async def run_load(
         devices="cpu",
         workers_per_device=2,
         default_size=32,
-        default_iterations=4,
+        default_iterations=iterations,
         progress_interval=2.0,
         queue_limit=queue_limit,
         user_limit=user_limit,

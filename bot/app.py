@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.commands.ratelimit import MemberRateLimit, SlowDown
 from bot.endpoints import point_at
+from bot.jobs.backends.base import Backend
 from bot.jobs.service import JobService
 from bot.looplag import LoopLagMonitor
 from bot.settings import BotSettings
@@ -20,6 +21,23 @@ from bot.ui.views import CancelButton, RerunButton
 log = logging.getLogger(__name__)
 
 EXTENSIONS = ("bot.commands.stylize", "bot.commands.styleset")
+
+
+def make_backend(settings: BotSettings, store: Store) -> Backend:
+    """Worker processes behind Redis when a broker is set, else this process paints (the
+    engine, and torch, are imported only then)."""
+    if settings.broker_url is not None:
+        from bot.jobs.backends.redis import RedisBackend
+
+        return RedisBackend(settings.broker_url.get_secret_value(), settings, store.journal)
+    from bot.jobs.backends.local import LocalBackend
+
+    return LocalBackend(
+        settings.devices,
+        settings.workers_per_device,
+        preview_size=settings.preview_size,
+        max_pixels=settings.max_pixels,
+    )
 
 
 class StyleTree(app_commands.CommandTree["StyleBot"]):
@@ -76,6 +94,7 @@ class StyleBot(commands.Bot):
             self.settings,
             self._session,
             self.store,
+            make_backend(self.settings, self.store),
             self.get_partial_messageable,
             self.loop_lag.snapshot,
         )

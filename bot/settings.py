@@ -1,8 +1,11 @@
-"""Every setting of the bot, read once from the environment (and an optional ``.env``).
+"""Every setting of the bot and of its worker processes, read once from the environment (and
+an optional ``.env``).
 
-This is the one place the bot's knobs are defined; everything else reads them from here. The
-style knobs themselves (weights, iterations, ...) live in :class:`styleengine.StyleParams`: the
-settings only choose the server-wide default and the ceiling a member may ask for.
+This is the one place their knobs are defined; everything else reads them from here.
+:class:`PainterSettings` holds what both processes read (the broker, the devices); the bot's
+:class:`BotSettings` and the worker's :class:`WorkerSettings` add their own. The style knobs
+themselves (weights, iterations, ...) live in :class:`styleengine.StyleParams`: the settings
+only choose the server-wide default and the ceiling a member may ask for.
 """
 
 from __future__ import annotations
@@ -18,13 +21,54 @@ DISCORD_API_BASE = "https://discord.com/api/v10"
 DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
 
 
-class BotSettings(BaseSettings):
-    """Environment variables: ``DISCORD_TOKEN``, ``DISCORD_API_BASE``, ``DISCORD_GATEWAY_URL``
-    and ``STYLEBOT_<FIELD>`` for the rest (``STYLEBOT_PREFIX``, ``STYLEBOT_USER_LIMIT``, ...)."""
+class PainterSettings(BaseSettings):
+    """``STYLEBOT_<FIELD>`` variables that the bot and the workers share."""
 
     model_config = SettingsConfigDict(
         env_prefix="STYLEBOT_", env_file=".env", extra="ignore", frozen=True
     )
+
+    broker_url: SecretStr | None = Field(
+        None,
+        description="Redis URL (redis://host:6379/0) of the job queue shared with worker "
+        "processes (python -m bot.worker); unset: the bot paints in its own process",
+    )
+    devices: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="comma-separated devices (cuda:0,cuda:1 or cpu); empty: every GPU, else CPU"
+    )
+    workers_per_device: int = Field(1, ge=1, le=16, description="jobs run at once per device")
+    weights: str = Field(
+        "caffe",
+        min_length=1,
+        description="VGG19 weights the painters use: caffe, torchvision or a file path; a "
+        "worker refuses jobs that ask for other weights",
+    )
+    heartbeat: float = Field(
+        6.0,
+        ge=1,
+        le=600,
+        description="seconds without a sign of life after which a worker's job is given to "
+        "another worker",
+    )
+    log_level: str = Field("INFO", description="logging level")
+
+    @field_validator("devices", mode="before")
+    @classmethod
+    def _split_devices(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+
+class WorkerSettings(PainterSettings):
+    """What ``python -m bot.worker`` reads; it needs the broker."""
+
+    broker_url: SecretStr = Field(description="Redis URL of the job queue (required here)")
+
+
+class BotSettings(PainterSettings):
+    """Environment variables: ``DISCORD_TOKEN``, ``DISCORD_API_BASE``, ``DISCORD_GATEWAY_URL``
+    and ``STYLEBOT_<FIELD>`` for the rest (``STYLEBOT_PREFIX``, ``STYLEBOT_USER_LIMIT``, ...)."""
 
     token: SecretStr = Field(
         validation_alias=AliasChoices("DISCORD_TOKEN", "STYLEBOT_TOKEN"),
@@ -49,10 +93,6 @@ class BotSettings(BaseSettings):
     sync_commands: bool = Field(
         True, description="publish the slash and context-menu commands to Discord at start-up"
     )
-    devices: Annotated[tuple[str, ...], NoDecode] = Field(
-        (), description="comma-separated devices (cuda:0,cuda:1 or cpu); empty: every GPU, else CPU"
-    )
-    workers_per_device: int = Field(1, ge=1, le=16, description="jobs run at once per device")
     queue_limit: int = Field(50, ge=1, le=10_000, description="queued jobs across all users")
     user_limit: int = Field(2, ge=1, le=100, description="queued + running jobs per user")
     max_styles: int = Field(3, ge=1, le=8, description="style images one job may blend")
@@ -88,14 +128,6 @@ class BotSettings(BaseSettings):
         10.0, ge=0.1, le=3600, description="seconds over which command_rate is counted"
     )
     max_presets: int = Field(25, ge=0, le=1000, description="style presets one server may keep")
-    log_level: str = Field("INFO", description="logging level")
-
-    @field_validator("devices", mode="before")
-    @classmethod
-    def _split_devices(cls, value: object) -> object:
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
-        return value
 
     @model_validator(mode="after")
     def _check_style_limits(self) -> BotSettings:
@@ -110,7 +142,7 @@ class BotSettings(BaseSettings):
 
     def job_defaults(self) -> StyleParams:
         """The bot's built-in job parameters: the engine's defaults with this bot's overrides."""
-        overrides = {}
+        overrides = {"weights": self.weights}
         if self.default_size is not None:
             overrides["size"] = str(self.default_size)
         if self.default_iterations is not None:

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
-from styleengine import color
+from styleengine.color import match_histogram, transfer_luminance
 from styleengine.device import Placement, placement
 from styleengine.errors import Cancelled, OutOfMemory
 from styleengine.images import (
@@ -180,7 +180,7 @@ class _Run:
         for weight, style in zip(self.blend, self.styles, strict=True):
             style_t = self._tensor(style, same_pixels(style.size, style_pixels, min_side=16))
             if self.params.preserve_color == "histogram":
-                style_t = color.match_histogram(style_t, content)
+                style_t = match_histogram(style_t, content)
             feats = self._features(style_t, frozenset(self.style_layers))
             per_style.append((weight, {n: moments(feats[n]) for n in self.style_layers}))
         style_losses = {}
@@ -228,7 +228,7 @@ class _Run:
             image = self._optimize_scale(scale, x, objective, content, pixel_mask, cancel)
         assert image is not None
         if self.params.preserve_color == "luminance":
-            image = color.transfer_luminance(image, content)
+            image = transfer_luminance(image, content)
         return Result(
             image=to_image(image),
             params=self.params,
@@ -294,7 +294,7 @@ class _Run:
         image = x.detach()
         if self.params.preserve_color == "luminance":
             content = self._tensor(self.content, (x.shape[-1], x.shape[-2]))
-            image = color.transfer_luminance(image, content)
+            image = transfer_luminance(image, content)
         preview = to_image(image)
         long_side = min(self.report.preview_size, max(preview.size))
         return resize(preview, fit_long_side(preview.size, long_side))

@@ -17,7 +17,7 @@ from discord.ext import commands
 from bot.commands.choices import preset_choices
 from bot.jobs.flags import MEMBER_KNOBS, RequestError, split_flags
 from bot.jobs.guild_config import GuildConfig
-from bot.jobs.service import JobRequest
+from bot.jobs.planning import JobRequest
 from bot.ui.embeds import queue_embed
 from bot.ui.replies import ChannelReplier, InteractionReplier
 from styleengine.params import ColorMode, Optimizer, Pooling, flag_name
@@ -175,7 +175,7 @@ class Stylize(commands.Cog):
     @commands.hybrid_command(name="help", description="How to use StyleBot, with an example")
     async def help_command(self, ctx: commands.Context[StyleBot]) -> None:
         """How to use StyleBot, with an example."""
-        config = await self.bot.service.config_for(ctx.guild)
+        config = await self.bot.service.planner.config_for(ctx.guild)
         await ctx.reply(embed=self.help_embed(config), ephemeral=True, mention_author=False)
 
     @commands.hybrid_command(name="queue", description="The jobs running and waiting")

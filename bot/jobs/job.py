@@ -64,7 +64,10 @@ class Job:
     id: str = field(default_factory=new_job_id)
     created_at: float = field(default_factory=time.time)
     attempts: int = 0  # times a worker started it (more than one after a restart)
+    dispatch_key: str | None = None  # its run on the broker, when it was sent to a worker
+    dispatches: int = 0  # runs sent to the broker (a new key for each: retried smaller, lost)
     resumed: bool = False  # picked up again from the journal after a restart
+    restarted: bool = False  # a worker stopped while painting it and another one started over
     shrunk_from: int | None = None  # the size asked for, when memory ran out and it was retried
     undelivered: bool = False  # Discord refused the answer; the journal keeps it for later
     state: JobState = JobState.QUEUED
@@ -76,3 +79,22 @@ class Job:
     error: str | None = None
     cancel: CancelToken = field(default_factory=CancelToken)
     cancelled_by: str | None = None
+
+
+class Outcome(enum.StrEnum):
+    """How a painter's run of a job ended."""
+
+    PAINTED = "painted"
+    CANCELLED = "cancelled"
+    OUT_OF_MEMORY = "out_of_memory"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A painter's answer for one run: the picture, or why there is none (words for the
+    member in ``message``)."""
+
+    outcome: Outcome
+    rendered: Rendered | None = None
+    message: str | None = None

@@ -1,9 +1,10 @@
 """At start-up, pick the journal's unfinished jobs back up and tell their channels.
 
-Queued jobs go back in the queue; jobs that were running start over (a job whose picture was
-already made is only delivered); a job that was cut off too often is given up with a message,
-so one job that kills the bot cannot keep it in a crash loop. Each job keeps its id, so the
-Cancel button on its old status message works again.
+Queued jobs go back in the queue; jobs that were running start over, or, when a worker process
+paints them, are followed again where they are (a job whose picture was already made is only
+delivered). A job painted in the bot's own process that was cut off too often is given up with
+a message, so one job that kills the bot cannot keep it in a crash loop. Each job keeps its
+id, so the Cancel button on its old status message works again.
 """
 
 from __future__ import annotations
@@ -11,16 +12,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 
 import discord
 
 from bot.jobs.job import Job, JobState
-from bot.ui.replies import ChannelReplier
+from bot.store import Store
+from bot.ui.pacing import ChannelPacer
+from bot.ui.replies import ChannelReplier, Replier
 from bot.ui.status import StatusMessage
 
-if TYPE_CHECKING:
-    from bot.jobs.service import JobService
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +31,27 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 
 
-async def resume_jobs(service: JobService) -> None:
-    """Queue the journal's unfinished jobs; their messages are sent in the background."""
+class Host(Protocol):
+    """What resuming needs of the job service."""
+
+    store: Store
+    pacer: ChannelPacer
+    channel_for: Callable[[int], discord.abc.Messageable]
+
+    def restore(self, job: Job, replier: Replier) -> StatusMessage: ...
+
+    def replier_for(self, job: Job) -> Replier | None: ...
+
+    def background(self, task: asyncio.Task[None]) -> None: ...
+
+    async def journal_safely(self, call: Awaitable[T]) -> T | None: ...
+
+
+async def resume_jobs(service: Host, *, in_process: bool) -> None:
+    """Queue the journal's unfinished jobs; their messages are sent in the background.
+
+    ``in_process``: the bot paints its jobs itself, so a job cut off while painting may be
+    what stopped the bot."""
     jobs, unreadable = await service.store.journal.unfinished()
     if not jobs and not unreadable:
         return
@@ -40,7 +62,8 @@ async def resume_jobs(service: JobService) -> None:
         was_running = job.state is JobState.RUNNING
         job.state = JobState.QUEUED
         job.resumed = True
-        if was_running and job.result is None and job.attempts >= MAX_ATTEMPTS:
+        crash_loop = in_process and job.attempts >= MAX_ATTEMPTS
+        if was_running and job.result is None and crash_loop:
             job.state = JobState.FAILED
             job.error = (
                 f"it was cut off {job.attempts} times by the bot stopping while it painted, "
@@ -51,7 +74,9 @@ async def resume_jobs(service: JobService) -> None:
         channel = service.channel_for(job.channel_id)
         replier = ChannelReplier(channel, service.pacer, reply_to=job.command_message_id)
         statuses.append((job, service.restore(job, replier)))
-        what = "starting over" if was_running and job.result is None else "back in the queue"
+        what = "back in the queue"
+        if was_running and job.result is None:
+            what = "following it again" if job.dispatch_key else "starting over"
         notices[job.channel_id].append(f"<@{job.owner_id}> `{job.id}` ({what})")
     for entry in unreadable:
         notices[entry.channel_id].append(
@@ -71,7 +96,7 @@ async def resume_jobs(service: JobService) -> None:
 
 
 async def _tell(
-    service: JobService,
+    service: Host,
     notices: dict[int, list[str]],
     statuses: list[tuple[Job, StatusMessage]],
     given_up: list[Job],
@@ -90,7 +115,7 @@ async def _tell(
         await service.journal_safely(service.store.journal.abandon(job_id))
 
 
-async def _show_status(service: JobService, job: Job, status: StatusMessage) -> None:
+async def _show_status(service: Host, job: Job, status: StatusMessage) -> None:
     """Keep editing the job's old status message, or post one if it never had one."""
     if job.status_message_id is not None:
         channel = service.channel_for(job.channel_id)
@@ -106,7 +131,7 @@ async def _show_status(service: JobService, job: Job, status: StatusMessage) -> 
         log.warning("job %s: could not post its status message after the restart", job.id)
 
 
-async def _send(service: JobService, channel_id: int, text: str) -> None:
+async def _send(service: Host, channel_id: int, text: str) -> None:
     mentions = discord.AllowedMentions(users=True, everyone=False, roles=False)
     try:
         await service.pacer.slot(channel_id)

@@ -35,8 +35,9 @@ def duration(seconds: float) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
-def status_embed(job: Job, *, queue_length: int) -> discord.Embed:
-    """The job's status message: queued with its position, running with a bar, or finished."""
+def status_embed(job: Job, *, queue_length: int, note: str | None = None) -> discord.Embed:
+    """The job's status message: queued with its position, running with a bar, or finished;
+    ``note`` says why waiting jobs are held up, if they are."""
     embed = discord.Embed(colour=_COLOURS[job.state], title=_title(job))
     embed.set_footer(text=f"job {job.id} \u00b7 {job.owner_name}")
     if job.state is JobState.QUEUED:
@@ -55,6 +56,13 @@ def status_embed(job: Job, *, queue_length: int) -> discord.Embed:
     elif job.state is JobState.CANCELLED:
         who = f" by {job.cancelled_by}" if job.cancelled_by else ""
         embed.description = f"Cancelled{who}."
+    if note:
+        embed.description = f"{embed.description}\n*{note}*"
+    if job.restarted and not job.state.finished:
+        embed.description = (
+            f"{embed.description}\n*A painter stopped while painting this; another one "
+            "started it again.*"
+        )
     if job.resumed and not job.state.finished:
         embed.description = f"{embed.description}\n*Picked up again after the bot restarted.*"
     embed.add_field(name="Settings", value=settings_line(job), inline=False)
@@ -74,7 +82,8 @@ def _title(job: Job) -> str:
 def _running(job: Job) -> str:
     frame = job.progress
     if frame is None:
-        return f"Starting on `{job.device}`\u2026\n`{progress_bar(0)}`"
+        where = f" on `{job.device}`" if job.device else ""
+        return f"Starting{where}\u2026\n`{progress_bar(0)}`"
     eta = f"about {duration(frame.eta)} left" if frame.eta is not None else "estimating time left"
     width, height = frame.size
     return (

@@ -3,12 +3,9 @@ so they keep working after a restart: discord.py matches them by template, not b
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import Protocol, cast
 
 import discord
-
-if TYPE_CHECKING:
-    from bot.app import StyleBot
 
 RERUN_CHANGES = {
     "style": ("More style", "\U0001f3a8"),
@@ -17,8 +14,22 @@ RERUN_CHANGES = {
 }
 
 
-def _bot(interaction: discord.Interaction) -> StyleBot:
-    return cast("StyleBot", interaction.client)
+class JobButtons(Protocol):
+    """What the buttons call: the job service."""
+
+    async def cancel_from_button(self, job_id: str, interaction: discord.Interaction) -> None: ...
+
+    async def rerun_from_button(
+        self, job_id: str, change: str, interaction: discord.Interaction
+    ) -> None: ...
+
+
+class _HasJobButtons(Protocol):
+    service: JobButtons
+
+
+def _buttons(interaction: discord.Interaction) -> JobButtons:
+    return cast(_HasJobButtons, interaction.client).service
 
 
 class CancelButton(
@@ -46,7 +57,7 @@ class CancelButton(
         return cls(match["job"])  # type: ignore[index]
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _bot(interaction).service.cancel_from_button(self.job_id, interaction)
+        await _buttons(interaction).cancel_from_button(self.job_id, interaction)
 
 
 class RerunButton(
@@ -77,7 +88,7 @@ class RerunButton(
         return cls(match["job"], match["change"])  # type: ignore[index]
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _bot(interaction).service.rerun_from_button(self.job_id, self.change, interaction)
+        await _buttons(interaction).rerun_from_button(self.job_id, self.change, interaction)
 
 
 def cancel_view(job_id: str) -> discord.ui.View:

@@ -1,15 +1,33 @@
-"""Run one job through the engine. Called in a worker thread, never on the event loop."""
+"""Paint one job with the engine: the one place both painters (the bot's own threads and
+``python -m bot.worker``) call it and turn its errors into answers for the member.
+
+Called in a worker thread, never on an event loop.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import io
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from PIL import Image
 
-from bot.jobs.job import Job, Rendered
-from styleengine import Progress, encode_image, stylize
+from bot.jobs.job import Outcome, Rendered, RunResult
+from styleengine import (
+    Cancelled,
+    CancelToken,
+    ImageError,
+    OutOfMemory,
+    ParamError,
+    Progress,
+    StyleParams,
+    WeightsError,
+    encode_image,
+)
+
+log = logging.getLogger(__name__)
 
 # Gets each progress report (without its image) and the preview as JPEG, if there is one.
 FrameSink = Callable[[Progress, bytes | None], None]
@@ -19,30 +37,70 @@ _REPORTS = 50
 _PREVIEWS = 12
 
 
-def render(
-    job: Job, *, device: str, on_frame: FrameSink, preview_size: int, max_pixels: int
-) -> Rendered:
-    """Stylize ``job``'s inputs on ``device``; raises the engine's errors unchanged."""
-    iterations = job.params.iterations
+@dataclass(frozen=True)
+class Work:
+    """Everything a painter needs for one run of a job."""
+
+    job_id: str
+    content: bytes
+    styles: tuple[bytes, ...]
+    params: StyleParams
+    upload_limit: int  # bytes the encoded picture may take
+    preview_size: int
+    max_pixels: int
+
+
+def paint(work: Work, *, device: str, on_frame: FrameSink, cancel: CancelToken) -> RunResult:
+    """Paint ``work`` on ``device``; every way the engine can fail becomes a :class:`RunResult`
+    whose message is written for the member (the details go to the log)."""
+    size = work.params.size
+    try:
+        rendered = _render(work, device=device, on_frame=on_frame, cancel=cancel)
+    except Cancelled:
+        return RunResult(Outcome.CANCELLED)
+    except OutOfMemory:
+        return RunResult(
+            Outcome.OUT_OF_MEMORY, message=f"The painter ran out of memory at size {size}"
+        )
+    except (ImageError, ParamError) as exc:
+        return RunResult(Outcome.FAILED, message=f"I could not paint this: {exc}.")
+    except WeightsError:
+        log.exception("job %s: the model weights could not be loaded", work.job_id)
+        return RunResult(
+            Outcome.FAILED,
+            message="The painter is misconfigured (model weights); the operator is told.",
+        )
+    except Exception as exc:
+        log.exception("job %s: the engine failed", work.job_id)
+        return RunResult(
+            Outcome.FAILED, message=f"The painter failed ({type(exc).__name__}); please try again."
+        )
+    return RunResult(Outcome.PAINTED, rendered=rendered)
+
+
+def _render(work: Work, *, device: str, on_frame: FrameSink, cancel: CancelToken) -> Rendered:
+    from styleengine import stylize  # the engine (and torch) only where a job is painted
+
+    iterations = work.params.iterations
 
     def report(progress: Progress) -> None:
         preview = _jpeg(progress.preview) if progress.preview is not None else None
         on_frame(dataclasses.replace(progress, preview=None), preview)
 
     result = stylize(
-        job.content.data,
-        [style.data for style in job.styles],
-        job.params,
+        work.content,
+        list(work.styles),
+        work.params,
         device=device,
         on_progress=report,
         progress_every=max(1, iterations // _REPORTS),
         preview_every=max(1, iterations // _PREVIEWS),
-        preview_size=preview_size,
-        cancel=job.cancel,
-        max_pixels=max_pixels,
+        preview_size=work.preview_size,
+        cancel=cancel,
+        max_pixels=work.max_pixels,
     )
     return Rendered(
-        image=encode_image(result.image, max_bytes=job.upload_limit),
+        image=encode_image(result.image, max_bytes=work.upload_limit),
         elapsed=result.elapsed,
         device=str(result.device),
         precision=result.precision,

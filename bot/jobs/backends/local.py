@@ -1,0 +1,113 @@
+"""Painting in the bot's own process: one slot per device and worker, the engine in a thread."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+
+from bot.jobs.backends.base import Report, Reporter, Slot
+from bot.jobs.job import Job, RunResult
+from bot.worker.render import Work, paint
+from styleengine import Progress
+
+log = logging.getLogger(__name__)
+
+
+class LocalBackend:
+    def __init__(
+        self,
+        devices: tuple[str, ...],
+        workers_per_device: int,
+        *,
+        preview_size: int,
+        max_pixels: int,
+    ) -> None:
+        from styleengine import available_devices
+
+        self.devices = devices or available_devices()
+        self.preview_size = preview_size
+        self.max_pixels = max_pixels
+        self._free: asyncio.Queue[str] = asyncio.Queue()
+        for device in self.devices:
+            for _ in range(workers_per_device):
+                self._free.put_nowait(device)
+        self._slots = self._free.qsize()
+        self._running: dict[str, Job] = {}
+
+    @property
+    def in_process(self) -> bool:
+        return True
+
+    @property
+    def capacity(self) -> int:
+        return self._slots
+
+    @property
+    def available(self) -> bool:
+        return True
+
+    def status_note(self) -> str | None:
+        return None
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        pass  # nothing here changes
+
+    async def start(self) -> None:
+        share_cores(self.devices, self._slots)
+        log.info("painting here: %d slot(s) on %s", self._slots, ", ".join(self.devices))
+
+    async def stop(self) -> None:
+        for job in self._running.values():
+            job.cancel.cancel()  # engine threads stop within one iteration
+
+    async def acquire(self) -> Slot:
+        return Slot(await self._free.get())
+
+    def release(self, slot: Slot) -> None:
+        assert slot.device is not None
+        self._free.put_nowait(slot.device)
+
+    async def run(self, job: Job, slot: Slot, report: Reporter) -> RunResult:
+        assert slot.device is not None
+        device = slot.device
+        loop = asyncio.get_running_loop()
+
+        def on_frame(frame: Progress, preview: bytes | None) -> None:  # worker thread
+            loop.call_soon_threadsafe(report, job, Report(frame, preview, device))
+
+        work = Work(
+            job_id=job.id,
+            content=job.content.data,
+            styles=tuple(style.data for style in job.styles),
+            params=job.params,
+            upload_limit=job.upload_limit,
+            preview_size=self.preview_size,
+            max_pixels=self.max_pixels,
+        )
+        self._running[job.id] = job
+        try:
+            return await asyncio.to_thread(
+                paint, work, device=device, on_frame=on_frame, cancel=job.cancel
+            )
+        finally:
+            self._running.pop(job.id, None)
+
+    async def cancel(self, job: Job) -> None:
+        job.cancel.cancel()  # the engine notices within one iteration
+
+
+def share_cores(devices: tuple[str, ...], slots: int) -> None:
+    """Give jobs painted at once on the CPU ``cores / slots`` torch threads each: torch threads
+    that outnumber the cores spin against each other and run many times slower."""
+    if not any(device.startswith("cpu") for device in devices):
+        return
+    import torch
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    threads = max(1, (cores or 1) // max(1, slots))
+    torch.set_num_threads(threads)
+    log.info(
+        "CPU painting: %d core(s), %d job(s) at once, %d torch thread(s)", cores, slots, threads
+    )

@@ -1,0 +1,64 @@
+"""The message that ends a job: the picture (or why there is none), pinging the member."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import discord
+
+from bot.jobs.job import Job, JobState
+from bot.ui.embeds import result_text
+from bot.ui.pacing import ChannelPacer
+from bot.ui.replies import Replier
+from bot.ui.views import result_view
+
+log = logging.getLogger(__name__)
+
+
+async def announce(
+    job: Job,
+    replier: Replier | None,
+    *,
+    pacer: ChannelPacer,
+    channel_for: Callable[[int], discord.abc.Messageable],
+) -> bool:
+    """Post the result (or the failure) as a new message that pings the member; False if
+    Discord took neither that nor a plain message in the channel."""
+    if replier is None or job.state is JobState.CANCELLED:
+        return True
+    try:
+        await replier.send(**announcement(job))
+    except discord.HTTPException as exc:
+        log.warning("job %s: reply failed (%s); posting in the channel", job.id, exc)
+        try:
+            await pacer.slot(job.channel_id)
+            await channel_for(job.channel_id).send(**announcement(job))
+        except discord.HTTPException:
+            log.exception("job %s: could not deliver; it stays in the journal", job.id)
+            return False
+    return True
+
+
+def announcement(job: Job) -> dict[str, Any]:
+    """The message's fields (built afresh per send: a discord.File is read once).
+
+    Its nonce makes Discord drop a second post of it (a retry, or a restart between posting
+    and journaling it) and return the first."""
+    mentions = discord.AllowedMentions(users=[discord.Object(job.owner_id)])
+    nonce = f"sb{job.id}"
+    if job.state is not JobState.DONE or job.result is None:
+        text = f"<@{job.owner_id}> your job `{job.id}` failed: {job.error}"
+        return {"content": text, "allowed_mentions": mentions, "nonce": nonce}
+    image = job.result.image
+    return {
+        "content": result_text(job),
+        "file": discord.File(
+            io.BytesIO(image.data), filename=f"stylized-{job.id}.{image.extension}"
+        ),
+        "view": result_view(job.id),
+        "allowed_mentions": mentions,
+        "nonce": nonce,
+    }

@@ -1,0 +1,188 @@
+"""From a request to a plan: a member's command checked against the server's settings, the
+bot's limits and the queue before anything is downloaded; and the parameters of a re-run."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import discord
+
+from bot.jobs.flags import RequestError, resolve_params
+from bot.jobs.guild_config import GuildConfig, resolve
+from bot.jobs.job import InputImage, Job
+from bot.jobs.queue import FairQueue
+from bot.settings import BotSettings
+from bot.store import Store
+from bot.text import code
+from styleengine import ParamError, StyleParams, knobs
+
+# Discord's multipart wrapping and the message text need room beside the file itself.
+_UPLOAD_MARGIN = 256 * 1024
+_KNOB_MAX = {knob.name: knob.hi for knob in knobs()}
+# The knob each re-run button changes.
+RERUN_KNOB = {"style": "style_weight", "content": "content_weight", "size": "size"}
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """What a command collected: who asked, where, the attachments and the flags as text."""
+
+    owner: discord.abc.User
+    guild: discord.Guild | None
+    channel_id: int
+    attachments: Sequence[discord.Attachment]
+    flags: dict[str, str]
+    command_message_id: int | None = None  # the text command's message, replied to
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A request that may run: its parameters, who chose them, what to download."""
+
+    config: GuildConfig
+    params: StyleParams
+    sources: dict[str, str]
+    attachments: list[discord.Attachment]
+    preset: tuple[str, InputImage] | None  # the preset's stored name and image
+
+
+class Planner:
+    def __init__(self, settings: BotSettings, store: Store, queue: FairQueue) -> None:
+        self.settings = settings
+        self.store = store
+        self.queue = queue
+
+    async def config_for(self, guild: discord.Guild | None) -> GuildConfig:
+        stored = await self.store.guilds.get(guild.id) if guild is not None else {}
+        return resolve(self.settings, stored)
+
+    async def plan(self, request: JobRequest) -> Plan:
+        """Everything about a request that can be checked before downloading its images
+        (or RequestError, in words for the member)."""
+        config = await self.config_for(request.guild)
+        if not config.allows(request.channel_id):
+            places = " ".join(f"<#{channel}>" for channel in sorted(config.channels))
+            raise RequestError(f"On this server I paint in {places}; please ask me there.")
+        flags = dict(request.flags)
+        preset_name = flags.pop("preset", None)
+        params, sources = self.params_for(flags, config)
+        preset = None
+        if preset_name is not None:
+            preset = await self._preset(request.guild, preset_name)
+        attachments = list(request.attachments)
+        needed = 1 if preset is not None else 2
+        styles = len(attachments) - 1 + (preset is not None)
+        if len(attachments) < needed:
+            raise RequestError(_missing_images(len(attachments), preset_name))
+        if styles > self.settings.max_styles:
+            counted = " (the preset counts as one)" if preset is not None else ""
+            raise RequestError(
+                f"That is {len(attachments)} images; I take one content image and at most "
+                f"{self.settings.max_styles} style images{counted}."
+            )
+        try:
+            params.blend_weights(styles)
+        except ParamError as exc:
+            raise RequestError(f"`{exc}`") from exc
+        self.queue.check(request.owner.id, per_user=config.user_limit)  # before downloading
+        return Plan(config, params, sources, attachments, preset)
+
+    def params_for(
+        self, flags: dict[str, str], config: GuildConfig
+    ) -> tuple[StyleParams, dict[str, str]]:
+        """A member's flags over the server's settings, within its limits (or RequestError);
+        with who chose each knob that was chosen."""
+        params = resolve_params(
+            config.params, flags, max_size=config.max_size, max_iterations=config.max_iterations
+        )
+        sources = {name: "server" for name in config.server_knobs}
+        sources.update({key.replace("-", "_"): "member" for key in flags})
+        return params, sources
+
+    async def _preset(self, guild: discord.Guild | None, name: str) -> tuple[str, InputImage]:
+        """The server's preset ``name``: its stored name and its image (or RequestError)."""
+        if guild is None:
+            raise RequestError("Style presets belong to a server; use `--preset` there.")
+        key = name.strip().lower()
+        preset = await self.store.presets.get(guild.id, key)
+        if preset is None:
+            names = [info.name for info in await self.store.presets.list(guild.id)]
+            known = (
+                "presets here: " + ", ".join(f"`{n}`" for n in names[:25])
+                if names
+                else "this server has none yet (admins add them with `styleset preset add`)"
+            )
+            raise RequestError(f"There is no style preset `{code(name)}`; {known}.")
+        return key, InputImage(f"preset {key}", preset.data, preset.info.size)
+
+
+def new_job(request: JobRequest, images: Sequence[InputImage], plan: Plan) -> Job:
+    return Job(
+        owner_id=request.owner.id,
+        owner_name=request.owner.display_name,
+        guild_id=request.guild.id if request.guild is not None else None,
+        channel_id=request.channel_id,
+        content=images[0],
+        styles=tuple(images[1:]),
+        params=plan.params,
+        upload_limit=upload_limit(request.guild),
+        sources=plan.sources,
+        preset=plan.preset[0] if plan.preset else None,
+        command_message_id=request.command_message_id,
+    )
+
+
+def rerun(old: Job, change: str, member: discord.abc.User, config: GuildConfig,
+          guild: discord.Guild | None) -> Job:  # fmt: skip
+    """The job a result's "More style / More content / Larger" button asks for."""
+    return Job(
+        owner_id=member.id,
+        owner_name=member.display_name,
+        guild_id=old.guild_id,
+        channel_id=old.channel_id,
+        content=old.content,
+        styles=old.styles,
+        params=_rerun_params(old.params, change, config),
+        upload_limit=upload_limit(guild),
+        sources={**old.sources, RERUN_KNOB[change]: "member"},
+        preset=old.preset,
+    )
+
+
+def _rerun_params(params: StyleParams, change: str, config: GuildConfig) -> StyleParams:
+    if change == "style":
+        weight = min(params.style_weight * 2, _KNOB_MAX["style_weight"] or 0)
+        return params.replace(style_weight=weight)
+    if change == "content":
+        weight = min(params.content_weight * 2, _KNOB_MAX["content_weight"] or 0)
+        return params.replace(content_weight=weight)
+    size = min(config.max_size, round(params.size * 1.5 / 8) * 8)
+    if size <= params.size:
+        raise RequestError(f"That is already the largest size here ({config.max_size} px).")
+    return params.replace(size=size)
+
+
+def smaller(size: int) -> int | None:
+    """The size an out-of-memory job is tried once more at: about half the pixels."""
+    size_down = max(16, round(size * 0.7 / 8) * 8)
+    return size_down if size_down < size else None
+
+
+def upload_limit(guild: discord.Guild | None) -> int:
+    limit = discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
+    if guild is not None:
+        limit = guild.filesize_limit
+    return max(64 * 1024, limit - _UPLOAD_MARGIN)
+
+
+def _missing_images(count: int, preset: str | None) -> str:
+    if preset is not None:
+        return f"With `--preset {code(preset)}`, attach one image: your photo."
+    have = "no image" if count == 0 else "only one image"
+    return (
+        f"I found {have}. Attach two: the first is your photo (content), the second the "
+        "style to paint it in. You can also reply to a message holding the photo and "
+        "attach just the style, or use a server preset with `--preset NAME`. "
+        "`!stylize help` shows an example."
+    )

@@ -1,0 +1,132 @@
+"""Runs the queue: whenever a painter is free, the next job in fair order goes to the backend;
+an out-of-memory run is tried once more smaller; the finished job goes on to be delivered.
+
+The same for both backends: only where the painting happens differs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from bot.jobs.backends.base import Backend, Report, Slot
+from bot.jobs.job import Job, JobState, Outcome, RunResult
+from bot.jobs.planning import smaller
+from bot.jobs.queue import FairQueue
+from bot.looplag import LagSnapshot
+from bot.store import JobJournal
+
+log = logging.getLogger(__name__)
+
+JournalCall = Callable[[Awaitable[None]], Awaitable[None]]
+
+
+class Runner:
+    def __init__(
+        self,
+        queue: FairQueue,
+        backend: Backend,
+        journal: JobJournal,
+        *,
+        journal_safely: JournalCall,
+        touch: Callable[[Job], None],
+        done: Callable[[Job], Awaitable[None]],
+        loop_lag: Callable[[], LagSnapshot],
+    ) -> None:
+        self.queue = queue
+        self.backend = backend
+        self.journal = journal
+        self.journal_safely = journal_safely
+        self.touch = touch
+        self.done = done
+        self.loop_lag = loop_lag
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def running(self) -> int:
+        return len(self._tasks)
+
+    async def run(self) -> None:
+        """Forever: wait for a free painter, then give it the next job."""
+        try:
+            while True:
+                slot = await self.backend.acquire()
+                try:
+                    job = await self.queue.get()
+                except BaseException:
+                    self.backend.release(slot)
+                    raise
+                task = asyncio.create_task(self._one(job, slot), name=f"job-{job.id}")
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+        finally:
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _one(self, job: Job, slot: Slot) -> None:
+        try:
+            await self._paint(job, slot)
+        except Exception:
+            log.exception("job %s: unexpected error while painting", job.id)
+        finally:
+            self.backend.release(slot)
+            self.queue.finish(job)
+        # Not reached when the runner stops: a job cut off by shutdown stays unfinished in the
+        # journal and runs again (or, on a worker, goes on) at the next start.
+        if not job.state.finished:
+            job.state = JobState.FAILED
+            job.error = job.error or "Something went wrong; please try again."
+        await self.done(job)
+
+    async def _paint(self, job: Job, slot: Slot) -> None:
+        job.state = JobState.RUNNING
+        job.device = slot.device
+        job.attempts += 1
+        await self.journal_safely(self.journal.started(job))
+        self.touch(job)
+        if job.result is not None:  # painted before a restart, not yet delivered
+            job.state = JobState.DONE
+            return
+        result = await self.backend.run(job, slot, self._report)
+        while result.outcome is Outcome.OUT_OF_MEMORY and job.shrunk_from is None:
+            size = smaller(job.params.size)
+            if size is None:
+                break
+            log.warning("job %s: out of memory at %d px; once more at %d px",
+                        job.id, job.params.size, size)  # fmt: skip
+            job.shrunk_from = job.params.size
+            job.params = job.params.replace(size=size)
+            job.progress, job.preview = None, None
+            result = await self.backend.run(job, slot, self._report)
+        self._settle(job, result)
+        self.touch(job)
+        lag = self.loop_lag()
+        log.info("job %s %s; event-loop lag p99 %.1f ms", job.id, job.state, lag.p99_ms)
+        if job.state is JobState.DONE and job.result is not None:
+            await self.journal_safely(self.journal.rendered(job.id, job.result))
+
+    def _settle(self, job: Job, result: RunResult) -> None:
+        if result.outcome is Outcome.PAINTED and result.rendered is not None:
+            job.state, job.result = JobState.DONE, result.rendered
+        elif result.outcome is Outcome.CANCELLED:
+            job.state = JobState.CANCELLED
+        else:
+            job.state = JobState.FAILED
+            job.error = result.message or "Something went wrong; please try again."
+            if result.outcome is Outcome.OUT_OF_MEMORY:
+                asked = f" (asked: {job.shrunk_from})" if job.shrunk_from else ""
+                job.error += f"{asked}; try a smaller `--size`."
+
+    def _report(self, job: Job, report: Report) -> None:
+        if job.state is not JobState.RUNNING:
+            return
+        if report.frame is not None:
+            job.progress = report.frame
+        if report.preview is not None:
+            job.preview = report.preview
+        if report.device is not None:
+            job.device = report.device
+        job.restarted = job.restarted or report.restarted
+        self.touch(job)
