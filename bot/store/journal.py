@@ -88,6 +88,10 @@ class JobJournal:
         """A worker took the job: count the attempt before the engine runs."""
         await self._update(job.id, "state = ?, attempts = ?", str(JobState.RUNNING), job.attempts)
 
+    async def dispatched(self, job_id: str, key: str) -> None:
+        """The job was sent to the workers as run ``key`` (followed again after a restart)."""
+        await self._update(job_id, "dispatch_key = ?", key)
+
     async def rendered(self, job_id: str, result: Rendered) -> None:
         """Keep the finished picture until it has been delivered."""
         meta = {
@@ -210,6 +214,8 @@ async def _job(db: aiosqlite.Connection, row: aiosqlite.Row) -> Job | Unreadable
         status_message_id=row["status_message_id"],
         created_at=row["created_at"],
         attempts=row["attempts"],
+        dispatch_key=row["dispatch_key"],
+        dispatches=_dispatches(row["dispatch_key"]),
         state=JobState(row["state"]),
         error=row["error"],
     )
@@ -224,3 +230,11 @@ async def _job(db: aiosqlite.Connection, row: aiosqlite.Row) -> Job | Unreadable
                 precision=meta["precision"],
             )
     return job
+
+
+def _dispatches(key: str | None) -> int:
+    """How many runs were sent before: the number at the end of the last run's key."""
+    if key is None:
+        return 0
+    _, _, number = key.rpartition("-")
+    return int(number) if number.isdigit() else 0

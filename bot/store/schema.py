@@ -72,4 +72,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX job_inputs_digest ON job_inputs (digest);
     """,
+    # 2: the run a job was sent to on the broker (STYLEBOT_BROKER_URL), followed after a restart.
+    """
+    ALTER TABLE jobs ADD COLUMN dispatch_key TEXT;
+    """,
 )

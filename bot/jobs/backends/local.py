@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Callable
 
 from bot.jobs.backends.base import Report, Reporter, Slot
 from bot.jobs.job import Job, RunResult
+from bot.worker.cores import share_cores
 from bot.worker.render import Work, paint
 from styleengine import Progress
 
@@ -96,18 +96,3 @@ class LocalBackend:
 
     async def cancel(self, job: Job) -> None:
         job.cancel.cancel()  # the engine notices within one iteration
-
-
-def share_cores(devices: tuple[str, ...], slots: int) -> None:
-    """Give jobs painted at once on the CPU ``cores / slots`` torch threads each: torch threads
-    that outnumber the cores spin against each other and run many times slower."""
-    if not any(device.startswith("cpu") for device in devices):
-        return
-    import torch
-
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    threads = max(1, (cores or 1) // max(1, slots))
-    torch.set_num_threads(threads)
-    log.info(
-        "CPU painting: %d core(s), %d job(s) at once, %d torch thread(s)", cores, slots, threads
-    )

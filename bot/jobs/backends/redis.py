@@ -1,0 +1,282 @@
+"""Painting on worker processes behind Redis (``STYLEBOT_BROKER_URL``), through SAQ.
+
+The bot decides the order: a job leaves the fair queue only when a worker slot is free (the
+workers announce their slots), so SAQ's own queue stays short and first come is not first
+served. Each run is an SAQ job keyed by its *dispatch key*; the bot follows it by polling its
+record, the worker's report and the outcome key (:mod:`bot.broker.task`), which also works
+across a Redis restart, when pub/sub messages are lost. The first outcome of a run is the one
+delivered; a duplicate run (SAQ's sweep can start one) finds the job already answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from saq.job import Job as SaqJob
+from saq.job import TERMINAL_STATUSES, Status
+
+from bot.broker.queue import OUTAGE, job_options, open_queue
+from bot.broker.task import (
+    FUNCTION,
+    INPUT_TTL,
+    REPORT_TTL,
+    OutcomeRecord,
+    Task,
+    WorkerReport,
+    cancel_key,
+    input_key,
+    outcome_key,
+    preview_key,
+    report_key,
+)
+from bot.jobs.backends.base import Report, Reporter, Slot
+from bot.jobs.job import Job, Outcome, Rendered, RunResult
+from bot.settings import BotSettings
+from bot.store import JobJournal
+from styleengine import EncodedImage, Progress, __version__
+
+log = logging.getLogger(__name__)
+
+POLL = 0.5  # seconds between looks at a running job
+HEALTH = 1.0  # seconds between looks at Redis and the workers
+
+UNAVAILABLE_NOTE = "The painting queue is unavailable right now; your job waits for it."
+NO_WORKER_NOTE = "No painter is online right now; your job starts when one is."
+
+
+class RedisBackend:
+    def __init__(self, url: str, settings: BotSettings, journal: JobJournal) -> None:
+        self.queue = open_queue(url)
+        self.redis = self.queue.redis
+        self.settings = settings
+        self.journal = journal
+        self._available = False
+        self._capacity = 0
+        self._in_flight = 0
+        self._changed = asyncio.Event()
+        self._listeners: list[Callable[[], None]] = []
+        self._monitor: asyncio.Task[None] | None = None
+
+    @property
+    def in_process(self) -> bool:
+        return False
+
+    @property
+    def capacity(self) -> int:
+        return self._capacity
+
+    @property
+    def available(self) -> bool:
+        return self._available
+
+    def status_note(self) -> str | None:
+        if not self._available:
+            return UNAVAILABLE_NOTE
+        if self._capacity == 0:
+            return NO_WORKER_NOTE
+        return None
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
+
+    async def start(self) -> None:
+        await self.queue.connect()
+        await self._look()
+        self._monitor = asyncio.create_task(self._watch_health(), name="broker-health")
+        log.info("painting on workers behind Redis: %d slot(s) online", self._capacity)
+
+    async def stop(self) -> None:
+        # The workers keep painting; the next start follows their runs again.
+        if self._monitor is not None:
+            self._monitor.cancel()
+            await asyncio.gather(self._monitor, return_exceptions=True)
+        await self.queue.disconnect()
+
+    # -- slots --------------------------------------------------------------------------------
+
+    async def acquire(self) -> Slot:
+        while not (self._available and self._in_flight < self._capacity):
+            self._changed.clear()
+            await self._changed.wait()
+        self._in_flight += 1
+        return Slot(None)
+
+    def release(self, slot: Slot) -> None:
+        self._in_flight -= 1
+        self._changed.set()
+
+    async def _watch_health(self) -> None:
+        while True:
+            await asyncio.sleep(HEALTH)
+            await self._look()
+
+    async def _look(self) -> None:
+        """Is Redis there, and how many worker slots are online?"""
+        try:
+            info = await self.queue.info()
+            available = True
+            capacity = sum(int((w.get("metadata") or {}).get("slots", 0))
+                           for w in info["workers"].values())  # fmt: skip
+        except OUTAGE as exc:
+            if self._available:
+                log.warning("the painting queue (Redis) is unavailable: %s", exc)
+            available, capacity = False, self._capacity
+        if available and not self._available:
+            log.info("the painting queue (Redis) is reachable; %d worker slot(s)", capacity)
+        if (available, capacity) != (self._available, self._capacity):
+            self._available, self._capacity = available, capacity
+            self._changed.set()
+            for listener in self._listeners:
+                listener()
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    async def run(self, job: Job, slot: Slot, report: Reporter) -> RunResult:
+        """Follow the job's run from before a restart if Redis still knows it, else send a new
+        one; a run that Redis lost (it restarted empty) is sent again."""
+        while True:
+            if job.cancel.cancelled:
+                return RunResult(Outcome.CANCELLED)
+            try:
+                key = job.dispatch_key
+                if key is None or not await self._known(key):
+                    key = await self._dispatch(job)
+            except OUTAGE:
+                await self._wait_for_redis()
+                continue
+            result = await self._follow(job, key, report)
+            if result is not None:
+                await self._forget(key)
+                return result
+            log.warning("job %s: Redis lost its run %s; sending it again", job.id, key)
+
+    async def cancel(self, job: Job) -> None:
+        job.cancel.cancel()
+        key = job.dispatch_key
+        if key is None:
+            return
+        try:
+            await self.redis.set(cancel_key(key), b"1", ex=REPORT_TTL)
+            record = await self.queue.job(key)
+            if record is not None and record.status in (Status.QUEUED, Status.NEW):
+                await self.queue.abort(record, error="cancelled")
+        except OUTAGE:
+            log.warning("job %s: Redis is unavailable; it is cancelled when it is back", job.id)
+
+    async def _known(self, key: str) -> bool:
+        """Is run ``key`` still going, or is its outcome waiting? (After a restart: follow it.)"""
+        if await self.redis.exists(outcome_key(key)):
+            return True
+        record = await self.queue.job(key)
+        return record is not None and record.status not in TERMINAL_STATUSES
+
+    async def _dispatch(self, job: Job) -> str:
+        job.dispatches += 1
+        key = f"{job.id}-{job.dispatches}"
+        images = (job.content, *job.styles)
+        digests = [hashlib.sha256(image.data).hexdigest() for image in images]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for digest, image in zip(digests, images, strict=True):
+                pipe.set(input_key(digest), image.data, ex=INPUT_TTL)
+            await pipe.execute()
+        task = Task(
+            job_id=job.id,
+            params=job.params.as_strings(),
+            inputs=digests,
+            upload_limit=job.upload_limit,
+            preview_size=self.settings.preview_size,
+            max_pixels=self.settings.max_pixels,
+            engine=__version__,
+        )
+        run = SaqJob(FUNCTION, kwargs=task.to_kwargs(), key=key,
+                     **job_options(self.settings.heartbeat))  # fmt: skip
+        await self.queue.enqueue(run)
+        job.dispatch_key = key
+        await _quietly(self.journal.dispatched(job.id, key))
+        log.info("job %s sent to the workers as %s", job.id, key)
+        return key
+
+    async def _follow(self, job: Job, key: str, report: Reporter) -> RunResult | None:
+        """Watch one run until it ends (a result), or until Redis has lost it (None)."""
+        seen: WorkerReport | None = None
+        while True:
+            try:
+                # The record first: a worker stores the outcome before SAQ marks the run
+                # complete, so a complete run read here has its outcome visible below.
+                record = await self.queue.job(key)
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    pipe.hgetall(outcome_key(key))
+                    pipe.get(report_key(key))
+                    outcome, raw_report = await pipe.execute()
+                if outcome:
+                    return _result(outcome)
+                if record is None or record.status is Status.COMPLETE:
+                    return None  # lost: Redis restarted empty, or the outcome expired
+                if record.status is Status.FAILED:
+                    log.error("job %s: run %s failed on a worker: %s", job.id, key, record.error)
+                    return RunResult(Outcome.FAILED, message=_FAILED)
+                if record.status is Status.ABORTED:
+                    if job.cancel.cancelled:
+                        return RunResult(Outcome.CANCELLED)
+                    log.error("job %s: run %s given up: %s", job.id, key, record.error)
+                    return RunResult(Outcome.FAILED, message=_GIVEN_UP)
+                if raw_report is not None:
+                    latest = WorkerReport.from_json(raw_report)
+                    if latest != seen:
+                        await self._relay(job, key, latest, seen, report)
+                        seen = latest
+            except OUTAGE:
+                await self._wait_for_redis()
+                continue
+            await asyncio.sleep(POLL)
+
+    async def _relay(self, job: Job, key: str, latest: WorkerReport, seen: WorkerReport | None,
+                     report: Reporter) -> None:  # fmt: skip
+        preview = None
+        if latest.preview and (seen is None or seen.preview != latest.preview):
+            preview = await self.redis.get(preview_key(key))
+        frame = None
+        if latest.frame is not None:
+            fields = dict(latest.frame)
+            fields["size"] = tuple(fields["size"])
+            frame = Progress(**fields)
+        report(job, Report(frame, preview, latest.device, restarted=latest.attempt > 1))
+
+    async def _forget(self, key: str) -> None:
+        """The run's bytes are in the journal now (or it ended without any)."""
+        with contextlib.suppress(*OUTAGE):  # else they expire by themselves
+            await self.redis.delete(outcome_key(key), report_key(key), preview_key(key),
+                                    cancel_key(key))  # fmt: skip
+
+    async def _wait_for_redis(self) -> None:
+        await asyncio.sleep(HEALTH)
+
+
+_FAILED = "The painter failed; please try again."
+_GIVEN_UP = (
+    "the painters stopped several times while painting it, so I gave it up; a smaller "
+    "`--size` may help"
+)
+
+
+def _result(fields: dict[bytes, bytes]) -> RunResult:
+    record = OutcomeRecord.from_json(fields[b"meta"])
+    outcome = Outcome(record.outcome)
+    if outcome is not Outcome.PAINTED:
+        return RunResult(outcome, message=record.message)
+    assert record.format is not None and record.size is not None
+    image = EncodedImage(fields[b"data"], record.format, record.size)
+    rendered = Rendered(image, record.elapsed, record.device or "?", record.precision or "?")
+    return RunResult(Outcome.PAINTED, rendered=rendered)
+
+
+async def _quietly(call: Awaitable[Any]) -> None:
+    try:
+        await call
+    except Exception:
+        log.exception("the job journal failed")

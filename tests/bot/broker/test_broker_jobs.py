@@ -1,0 +1,135 @@
+"""The bot behind a real Redis with real worker processes: everything a member sees in one
+process works across processes (progress with previews, cancel, results, re-runs, errors)."""
+
+from __future__ import annotations
+
+from tests.bot.broker.conftest import HEARTBEAT
+from tests.bot.conftest import bot_settings, decode, edit_titles, pair, results, running, title
+
+
+def broker_settings(double, redis_server, **overrides):
+    return bot_settings(
+        double, broker_url=redis_server.url, heartbeat=HEARTBEAT, progress_interval=0.3,
+        **overrides,
+    )  # fmt: skip
+
+
+async def test_a_job_goes_to_a_worker_process_and_its_picture_comes_back(
+    double, redis_server, workers, image_bytes
+):
+    await workers.start()
+    await workers.online(1)
+    settings = broker_settings(double, redis_server, default_size=64, default_iterations=200)
+    async with running(settings, double) as bot:
+        assert bot.service.backend.capacity == 1
+        alice = double.add_user("alice")
+        command = await double.post_message(alice, "!stylize --seed 5", pair(double, image_bytes))
+        (delivered,) = await double.wait_for(lambda: results(double), timeout=90)
+        status = double.replies_to(command.id)[0]
+        await double.wait_for(lambda: edit_titles(status)[-1:] == ["Done"])
+    image = decode(double.attachment_bytes(delivered.attachments[0]))
+    assert max(image.size) == 64
+    assert "--seed 5" in delivered.data["content"] and "cpu" in delivered.data["content"]
+    painting = [data for _, data in status.edits if title(data) == "Painting\u2026"]
+    assert painting, "no progress edit was shown"
+    assert "Iteration" in painting[-1]["embeds"][0]["description"]
+    assert any(data["attachments"] for data in painting), "no preview came through Redis"
+    assert "job " in workers.log(0) and "painted" in workers.log(0)
+
+
+def cancel_id(status) -> str:
+    return status.data["components"][0]["components"][0]["custom_id"]
+
+
+async def test_cancel_a_job_waiting_in_the_bot_and_one_painting_on_a_worker(
+    double, redis_server, workers, image_bytes
+):
+    await workers.start()
+    await workers.online(1)
+    settings = broker_settings(double, redis_server, max_iterations=5000)
+    async with running(settings, double) as bot:
+        bob, alice = double.add_user("bob"), double.add_user("alice")
+        long = await double.post_message(
+            bob, "!stylize --iterations 5000", pair(double, image_bytes)
+        )
+        bob_status = (await double.wait_for(lambda: double.replies_to(long.id)))[0]
+        await double.wait_for(lambda: "Iteration" in str(bob_status.data["embeds"]), timeout=60)
+        # One worker slot, busy: the next job waits in the bot's fair queue, not in Redis.
+        queued = await double.post_message(alice, "!stylize", pair(double, image_bytes))
+        alice_status = (await double.wait_for(lambda: double.replies_to(queued.id)))[0]
+        assert title(alice_status) == "Queued"
+        assert await bot.service.backend.queue.count("queued") == 0
+        await double.press(alice, alice_status.id, cancel_id(alice_status))
+        await double.wait_for(lambda: edit_titles(alice_status)[-1:] == ["Cancelled"])
+
+        await double.press(bob, bob_status.id, cancel_id(bob_status))
+        await double.wait_for(lambda: edit_titles(bob_status)[-1:] == ["Cancelled"], timeout=10)
+        await double.wait_for(lambda: "cancelled" in workers.log(0), timeout=5)
+        assert results(double) == []
+        # The worker is free again: the next job is painted.
+        await double.post_message(alice, "!stylize --seed 9", pair(double, image_bytes))
+        await double.wait_for(lambda: results(double), timeout=60)
+        assert not bot.service.jobs
+
+
+async def test_a_rerun_button_and_a_slash_command_go_through_the_workers_too(
+    double, redis_server, workers, image_bytes
+):
+    await workers.start()
+    await workers.online(1)
+    async with running(broker_settings(double, redis_server), double):
+        alice = double.add_user("alice")
+        content, style = pair(double, image_bytes)
+        await double.run_slash(alice, "stylize", {"size": 48}, {"content": content, "style": style})
+        (first,) = await double.wait_for(lambda: results(double), timeout=60)
+        assert max(decode(double.attachment_bytes(first.attachments[0])).size) == 48
+        more = next(c["custom_id"] for row in first.data["components"]
+                    for c in row["components"] if c["custom_id"].endswith(":style"))  # fmt: skip
+        await double.press(alice, first.id, more)
+        later = await double.wait_for(lambda: results(double)[1:], timeout=60)
+        assert "--style-weight 16" in later[0].data["content"]
+
+
+# Run the worker with the engine's simulated faults (the device layer raises them as a real
+# device would): out of memory above a pixel budget, or an engine error at the next scale.
+_FAULTY_WORKER = """
+import sys
+from styleengine.device import simulated_faults
+from styleengine.images import ImageError
+from bot.worker.__main__ import main
+with simulated_faults({faults}):
+    sys.exit(main())
+"""
+
+
+async def test_out_of_memory_on_a_worker_is_retried_smaller(
+    double, redis_server, workers, image_bytes
+):
+    await workers.start(code=_FAULTY_WORKER.format(faults="memory_pixels=48 * 48"))
+    await workers.online(1)
+    async with running(broker_settings(double, redis_server), double):
+        alice = double.add_user("alice")
+        await double.post_message(alice, "!stylize --size 64", pair(double, image_bytes))
+        (delivered,) = await double.wait_for(lambda: results(double), timeout=60)
+    text = delivered.data["content"]
+    assert "ran out of memory at size 64" in text and "--size 48" in text
+    assert max(decode(double.attachment_bytes(delivered.attachments[0])).size) == 48
+
+
+async def test_an_engine_error_on_a_worker_is_told_to_the_member(
+    double, redis_server, workers, image_bytes
+):
+    await workers.start(code=_FAULTY_WORKER.format(faults="errors=[ImageError('x is odd')]"))
+    await workers.online(1)
+    async with running(broker_settings(double, redis_server), double) as bot:
+        alice = double.add_user("alice")
+        command = await double.post_message(alice, "!stylize", pair(double, image_bytes))
+        answer = await double.wait_for(
+            lambda: [m for m in double.bot_messages() if "failed" in m.data["content"]]
+        )
+        assert "I could not paint this: x is odd." in answer[0].data["content"]
+        status = double.replies_to(command.id)[0]
+        await double.wait_for(lambda: edit_titles(status)[-1:] == ["Failed"])
+        await double.post_message(alice, "!stylize", pair(double, image_bytes))
+        await double.wait_for(lambda: results(double), timeout=60)  # the worker carries on
+        assert bot.service.worker_count == 1
