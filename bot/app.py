@@ -15,7 +15,7 @@ from bot.jobs.backends.base import Backend
 from bot.jobs.service import JobService
 from bot.looplag import LoopLagMonitor
 from bot.settings import BotSettings
-from bot.store import Store
+from bot.store import JobJournal, Store
 from bot.ui.views import CancelButton, RerunButton
 
 log = logging.getLogger(__name__)
@@ -23,13 +23,13 @@ log = logging.getLogger(__name__)
 EXTENSIONS = ("bot.commands.stylize", "bot.commands.styleset")
 
 
-def make_backend(settings: BotSettings, store: Store) -> Backend:
+def make_backend(settings: BotSettings, journal: JobJournal) -> Backend:
     """Worker processes behind Redis when a broker is set, else this process paints (the
     engine, and torch, are imported only then)."""
     if settings.broker_url is not None:
         from bot.jobs.backends.redis import RedisBackend
 
-        return RedisBackend(settings.broker_url.get_secret_value(), settings, store.journal)
+        return RedisBackend(settings.broker_url.get_secret_value(), settings, journal)
     from bot.jobs.backends.local import LocalBackend
 
     return LocalBackend(
@@ -94,7 +94,7 @@ class StyleBot(commands.Bot):
             self.settings,
             self._session,
             self.store,
-            make_backend(self.settings, self.store),
+            make_backend(self.settings, self.store.journal),
             self.get_partial_messageable,
             self.loop_lag.snapshot,
         )

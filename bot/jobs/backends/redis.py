@@ -14,11 +14,12 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from saq.job import Job as SaqJob
 from saq.job import TERMINAL_STATUSES, Status
+from saq.job import Job as SaqJob
 
 from bot.broker.queue import OUTAGE, job_options, open_queue
 from bot.broker.task import (
@@ -204,6 +205,7 @@ class RedisBackend:
     async def _follow(self, job: Job, key: str, report: Reporter) -> RunResult | None:
         """Watch one run until it ends (a result), or until Redis has lost it (None)."""
         seen: WorkerReport | None = None
+        missing_since: float | None = None
         while True:
             try:
                 # The record first: a worker stores the outcome before SAQ marks the run
@@ -215,8 +217,17 @@ class RedisBackend:
                     outcome, raw_report = await pipe.execute()
                 if outcome:
                     return _result(outcome)
-                if record is None or record.status is Status.COMPLETE:
-                    return None  # lost: Redis restarted empty, or the outcome expired
+                if record is not None and record.status is Status.COMPLETE:
+                    return None  # its outcome expired before this bot came back
+                if record is None or self._stale(record):
+                    # Redis restarted empty (a worker still painting it writes the record again
+                    # with its next heartbeat), or its worker died where no sweep sees it.
+                    missing_since = missing_since or time.monotonic()
+                    if time.monotonic() - missing_since > self._patience:
+                        return None
+                    await asyncio.sleep(POLL)
+                    continue
+                missing_since = None
                 if record.status is Status.FAILED:
                     log.error("job %s: run %s failed on a worker: %s", job.id, key, record.error)
                     return RunResult(Outcome.FAILED, message=_FAILED)
@@ -234,6 +245,19 @@ class RedisBackend:
                 await self._wait_for_redis()
                 continue
             await asyncio.sleep(POLL)
+
+    @property
+    def _patience(self) -> float:
+        """Seconds a run may be missing before it is sent again: a worker's heartbeat and
+        SAQ's own sweep (its 5 s wait for an abort included) get to act first."""
+        return 3 * self.settings.heartbeat + 10
+
+    def _stale(self, record: SaqJob) -> bool:
+        return (
+            record.status is Status.ACTIVE
+            and bool(record.touched)
+            and (time.time() - record.touched / 1000 > self._patience)
+        )
 
     async def _relay(self, job: Job, key: str, latest: WorkerReport, seen: WorkerReport | None,
                      report: Reporter) -> None:  # fmt: skip
