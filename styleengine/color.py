@@ -44,10 +44,11 @@ def match_histogram(source: torch.Tensor, reference: torch.Tensor) -> torch.Tens
     cov_s = torch.cov(src) + eye
     cov_r = torch.cov(ref) + eye
     transform = _sqrtm(cov_r) @ torch.linalg.inv(_sqrtm(cov_s))
-    out = transform @ (src - mu_s) + mu_r
+    out: torch.Tensor = transform @ (src - mu_s) + mu_r
     return out.view_as(source).to(source.dtype).clamp(0.0, 1.0)
 
 
 def _sqrtm(matrix: torch.Tensor) -> torch.Tensor:
     values, vectors = torch.linalg.eigh(matrix)
-    return vectors @ torch.diag(values.clamp_min(0).sqrt()) @ vectors.T
+    root: torch.Tensor = vectors @ torch.diag(values.clamp_min(0).sqrt()) @ vectors.T
+    return root

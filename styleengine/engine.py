@@ -6,6 +6,7 @@ import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import torch
 import torch.nn.functional as F
@@ -113,7 +114,8 @@ def encoder_for(
     """
     vgg = load_weights(weights)
     encoder = VGGEncoder(vgg.convs, vgg.normalize(), deepest=deepest, pooling=pooling, keep=keep)
-    return encoder.to(device=device, dtype=dtype, memory_format=torch.channels_last)
+    encoder = encoder.to(device=device, dtype=dtype)
+    return encoder.to(memory_format=torch.channels_last)
 
 
 class _Run:
@@ -157,7 +159,7 @@ class _Run:
     def _features(self, image: torch.Tensor, wanted: frozenset[str]) -> dict[str, torch.Tensor]:
         with self.place.autocast():
             image = image.to(self.dtype).contiguous(memory_format=torch.channels_last)
-            return self.encoder(image, wanted)
+            return self.encoder.forward(image, wanted)
 
     @torch.no_grad()
     def _scale_setup(
@@ -258,8 +260,8 @@ class _Run:
 
         def closure() -> torch.Tensor:
             optimizer.zero_grad(set_to_none=False)
-            losses = objective(self._features(x, self.wanted), x)
-            losses["total"].backward()
+            losses = objective.forward(self._features(x, self.wanted), x)
+            losses["total"].backward()  # type: ignore[no-untyped-call]
             terms.update({key: value.detach() for key, value in losses.items()})
             return losses["total"]
 
@@ -268,7 +270,8 @@ class _Run:
         for i in range(self.iterations[scale]):
             if cancel is not None and cancel.cancelled:
                 raise Cancelled(self.report.done, self.report.total)
-            optimizer.step(closure)
+            # L-BFGS takes float() of the closure's loss itself; a tensor saves a sync elsewhere.
+            optimizer.step(cast(Callable[[], float], closure))
             with torch.no_grad():
                 x.clamp_(0.0, 1.0)
                 if keep is not None:

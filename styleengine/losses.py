@@ -27,7 +27,8 @@ class _Gram(torch.autograd.Function):
     @staticmethod
     def backward(ctx: torch.autograd.function.FunctionCtx, grad: torch.Tensor) -> torch.Tensor:
         (x,) = ctx.saved_tensors  # type: ignore[attr-defined]
-        return x @ (grad + grad.mT).to(x.dtype)
+        result: torch.Tensor = x @ (grad + grad.mT).to(x.dtype)
+        return result
 
 
 def gram(features: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -40,7 +41,8 @@ def gram(features: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tens
     """
     x = features.permute(0, 2, 3, 1).flatten(1, 2)  # (1, HW, C)
     if mask is None:
-        return _Gram.apply(x).float() / x.shape[1]
+        product: torch.Tensor = _Gram.apply(x)
+        return product.float() / x.shape[1]
     m = mask.permute(0, 2, 3, 1).flatten(1, 2).to(x.dtype)  # (1, HW, 1)
     return ((x * m).mT @ x).float() / mask.sum().clamp_min(1.0)
 
@@ -50,6 +52,9 @@ def _relative_sq_error(x: torch.Tensor, target: torch.Tensor, energy: torch.Tens
 
 
 class ContentLoss(nn.Module):
+    target: torch.Tensor
+    energy: torch.Tensor
+
     def __init__(self, target: torch.Tensor) -> None:
         super().__init__()
         target = target.detach().float()
@@ -110,13 +115,13 @@ def moments(features: torch.Tensor, mask: torch.Tensor | None = None) -> Moments
 def _trace_sqrt(a: torch.Tensor) -> torch.Tensor:
     """tr(a^1/2) of a symmetric positive semi-definite ``a``: the sum of the square roots of its
     eigenvalues, whose gradient (V diag(1 / 2 sqrt(l)) V^T) stays finite with the clamp."""
-    values = torch.linalg.eigvalsh(a.double())
+    values: torch.Tensor = torch.linalg.eigvalsh(a.double())
     return values.clamp_min(_W2_EPS).sqrt().sum().float()
 
 
 def _sqrtm(a: torch.Tensor) -> torch.Tensor:
     values, vectors = torch.linalg.eigh(a.double())
-    root = vectors @ torch.diag_embed(values.clamp_min(0).sqrt()) @ vectors.mT
+    root: torch.Tensor = vectors @ torch.diag_embed(values.clamp_min(0).sqrt()) @ vectors.mT
     return root.float()
 
 
@@ -138,15 +143,21 @@ class StyleLoss(nn.Module):
     whatever the painting.
     """
 
+    target_mean: torch.Tensor
+    target_gram: torch.Tensor
+    target_cov: torch.Tensor
+    target_cov_sqrt: torch.Tensor
+    scale: torch.Tensor
+
     def __init__(self, kind: str, target: Moments, mask: torch.Tensor | None = None) -> None:
         super().__init__()
         self.kind = kind
         self.mask = mask
-        self.register_buffer("mean", target.mean.detach().float())
-        self.register_buffer("gram", target.gram.detach().float())
-        self.register_buffer("cov", target.cov.detach().float())
+        self.register_buffer("target_mean", target.mean.detach().float())
+        self.register_buffer("target_gram", target.gram.detach().float())
+        self.register_buffer("target_cov", target.cov.detach().float())
         if kind == "w2":
-            self.register_buffer("cov_sqrt", _sqrtm(self.cov))
+            self.register_buffer("target_cov_sqrt", _sqrtm(self.target_cov))
         self.register_buffer("scale", self._size_of_target().clamp_min(1e-8))
 
     @torch.no_grad()
@@ -156,21 +167,23 @@ class StyleLoss(nn.Module):
 
     def _size_of_target(self) -> torch.Tensor:
         if self.kind == "gram":
-            return self.gram.pow(2).sum().view(1)
+            return self.target_gram.pow(2).sum().view(1)
         if self.kind == "mean-cov":
-            return torch.stack([self.mean.pow(2).sum(), self.cov.pow(2).sum()])
-        return (self.mean.pow(2).sum() + torch.diagonal(self.cov, dim1=-2, dim2=-1).sum()).view(1)
+            return torch.stack([self.target_mean.pow(2).sum(), self.target_cov.pow(2).sum()])
+        return (
+            self.target_mean.pow(2).sum() + torch.diagonal(self.target_cov, dim1=-2, dim2=-1).sum()
+        ).view(1)
 
     def parts(self, features: torch.Tensor) -> torch.Tensor:
         """The unscaled distance, one value per part."""
         if self.kind == "gram":
-            return (gram(features, self.mask) - self.gram).pow(2).sum().view(1)
+            return (gram(features, self.mask) - self.target_gram).pow(2).sum().view(1)
         mean, cov = mean_and_covariance(features, self.mask)
-        mean_error = (mean - self.mean).pow(2).sum()
+        mean_error = (mean - self.target_mean).pow(2).sum()
         if self.kind == "mean-cov":
-            return torch.stack([mean_error, (cov - self.cov).pow(2).sum()])
-        cross = _trace_sqrt(self.cov_sqrt @ cov @ self.cov_sqrt)
-        trace = torch.diagonal(self.cov + cov, dim1=-2, dim2=-1).sum() - 2.0 * cross
+            return torch.stack([mean_error, (cov - self.target_cov).pow(2).sum()])
+        cross = _trace_sqrt(self.target_cov_sqrt @ cov @ self.target_cov_sqrt)
+        trace = torch.diagonal(self.target_cov + cov, dim1=-2, dim2=-1).sum() - 2.0 * cross
         return (mean_error + trace).view(1)
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:

@@ -50,7 +50,7 @@ def _encoder() -> VGGEncoder:
 def _features(image: Image.Image, size: tuple[int, int]) -> dict[str, torch.Tensor]:
     x = to_tensor(resize(image.convert("RGB"), size))
     with torch.no_grad():
-        return _encoder()(x.float(), frozenset((*STYLE_LAYERS, CONTENT_LAYER)))
+        return _encoder().forward(x.float(), frozenset((*STYLE_LAYERS, CONTENT_LAYER)))
 
 
 def _edges(image: Image.Image, size: tuple[int, int]) -> torch.Tensor:

@@ -13,6 +13,9 @@ from styleengine.layers import LAYER_NAMES, conv_shapes
 class Normalize(nn.Module):
     """Maps RGB pixels in 0..1 to what a set of weights was trained on."""
 
+    mean: torch.Tensor
+    std: torch.Tensor
+
     def __init__(
         self, channel_order: tuple[int, int, int], mean: torch.Tensor, std: torch.Tensor
     ) -> None:
@@ -48,6 +51,7 @@ class VGGEncoder(nn.Module):
                 conv = nn.Conv2d(c_in, c_out, kernel_size=3, padding=1)
                 weight, bias = convs[name]
                 conv.weight.data.copy_(weight)
+                assert conv.bias is not None
                 conv.bias.data.copy_(bias)
                 layers[name] = conv
             elif name.startswith("relu"):

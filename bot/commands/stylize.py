@@ -38,12 +38,20 @@ def _float_range(name: str) -> type[float]:
     return app_commands.Range[float, float(knob.lo or 0), float(knob.hi or 0)]  # type: ignore[return-value]
 
 
-SizeOption = _int_range("size")
-IterationsOption = _int_range("iterations")
-SeedOption = _int_range("seed")
-ContentWeightOption = _float_range("content_weight")
-StyleWeightOption = _float_range("style_weight")
-TVWeightOption = _float_range("tv_weight")
+if TYPE_CHECKING:  # what a type checker sees of the ranges that discord.py reads at run time
+    SizeOption = int
+    IterationsOption = int
+    SeedOption = int
+    ContentWeightOption = float
+    StyleWeightOption = float
+    TVWeightOption = float
+else:
+    SizeOption = _int_range("size")
+    IterationsOption = _int_range("iterations")
+    SeedOption = _int_range("seed")
+    ContentWeightOption = _float_range("content_weight")
+    StyleWeightOption = _float_range("style_weight")
+    TVWeightOption = _float_range("tv_weight")
 # Slash options with a knob of the same name; their descriptions come from the knob's help.
 _TYPED = ("size", "iterations", "style_weight", "content_weight", "tv_weight",
           "preserve_color", "optimizer", "pooling", "seed")  # fmt: skip
@@ -55,6 +63,10 @@ _REPLIED_DELETED = "The message you replied to was deleted; attach the images."
 def _describe(name: str) -> str:
     knob = _KNOBS[name]
     return f"{knob.help} ({knob.describe_range()})"[:100]
+
+
+# The "type: ignore[arg-type]" on command decorators: discord.py types them with type variables
+# that only the decorated function fixes, which mypy cannot solve (it infers Never).
 
 
 class Stylize(commands.Cog):
@@ -141,7 +153,9 @@ class Stylize(commands.Cog):
     ) -> None:
         values = (size, iterations, style_weight, content_weight, tv_weight, preserve_color,
                   optimizer, pooling, seed)  # fmt: skip  # in _TYPED's order
-        typed = {flag_name(name)[2:]: value for name, value in zip(_TYPED, values, strict=True)}
+        typed: dict[str, object] = {
+            flag_name(name)[2:]: value for name, value in zip(_TYPED, values, strict=True)
+        }
         typed["preset"] = preset
         replier = InteractionReplier(interaction)
         try:
@@ -172,13 +186,13 @@ class Stylize(commands.Cog):
 
     # -- help and queue -----------------------------------------------------------------------
 
-    @commands.hybrid_command(name="help", description="How to use StyleBot, with an example")
+    @commands.hybrid_command(name="help", description="How to use StyleBot, with an example")  # type: ignore[arg-type]
     async def help_command(self, ctx: commands.Context[StyleBot]) -> None:
         """How to use StyleBot, with an example."""
         config = await self.bot.service.planner.config_for(ctx.guild)
         await ctx.reply(embed=self.help_embed(config), ephemeral=True, mention_author=False)
 
-    @commands.hybrid_command(name="queue", description="The jobs running and waiting")
+    @commands.hybrid_command(name="queue", description="The jobs running and waiting")  # type: ignore[arg-type]
     async def queue_command(self, ctx: commands.Context[StyleBot]) -> None:
         """The jobs running and waiting."""
         queue = self.bot.service.queue

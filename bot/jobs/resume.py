@@ -120,7 +120,7 @@ async def _show_status(service: Host, job: Job, status: StatusMessage) -> None:
     if job.status_message_id is not None:
         channel = service.channel_for(job.channel_id)
         if hasattr(channel, "get_partial_message"):
-            status.adopt(channel.get_partial_message(job.status_message_id))  # type: ignore[union-attr]
+            status.adopt(channel.get_partial_message(job.status_message_id))
             return
     replier = service.replier_for(job)
     if replier is None or job.state.finished:

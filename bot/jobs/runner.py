@@ -104,8 +104,8 @@ class Runner:
         self.touch(job)
         lag = self.loop_lag()
         log.info("job %s %s; event-loop lag p99 %.1f ms", job.id, job.state, lag.p99_ms)
-        if job.state is JobState.DONE and job.result is not None:
-            await self.journal_safely(self.journal.rendered(job.id, job.result))
+        if result.rendered is not None:  # kept until it is delivered
+            await self.journal_safely(self.journal.rendered(job.id, result.rendered))
 
     def _settle(self, job: Job, result: RunResult) -> None:
         if result.outcome is Outcome.PAINTED and result.rendered is not None:

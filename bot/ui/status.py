@@ -56,7 +56,7 @@ class StatusMessage:
     def _start(self) -> None:
         self._task = asyncio.create_task(self._edit_loop(), name=f"status-{self.job.id}")
         for callback in self._on_close:
-            self._task.add_done_callback(lambda _task, callback=callback: callback())
+            self._task.add_done_callback(_ignoring_the_task(callback))
 
     def touch(self) -> None:
         """The job changed: redraw when the interval allows."""
@@ -67,7 +67,7 @@ class StatusMessage:
         if self._task is None:
             self._on_close.append(callback)
         else:
-            self._task.add_done_callback(lambda _task: callback())
+            self._task.add_done_callback(_ignoring_the_task(callback))
 
     def stop(self) -> None:
         if self._task is not None:
@@ -114,7 +114,14 @@ class StatusMessage:
     def _switch_to_channel(self, message: discord.Message) -> None:
         channel = message.channel
         if isinstance(channel, discord.abc.Messageable) and hasattr(channel, "get_partial_message"):
-            self.message = channel.get_partial_message(message.id)  # type: ignore[union-attr]
+            self.message = channel.get_partial_message(message.id)
             self._dirty.set()
         else:
             self.message = None
+
+
+def _ignoring_the_task(callback: Callable[[], object]) -> Callable[[asyncio.Task[None]], None]:
+    def done(_task: asyncio.Task[None]) -> None:
+        callback()
+
+    return done

@@ -3,7 +3,7 @@ so they keep working after a restart: discord.py matches them by template, not b
 
 from __future__ import annotations
 
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 import discord
 
@@ -50,7 +50,7 @@ class CancelButton(
     async def from_custom_id(
         cls,
         interaction: discord.Interaction,
-        item: discord.ui.Button[discord.ui.View],
+        item: discord.ui.Item[Any],
         match: object,
         /,
     ) -> CancelButton:
@@ -81,7 +81,7 @@ class RerunButton(
     async def from_custom_id(
         cls,
         interaction: discord.Interaction,
-        item: discord.ui.Button[discord.ui.View],
+        item: discord.ui.Item[Any],
         match: object,
         /,
     ) -> RerunButton:
