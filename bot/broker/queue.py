@@ -34,6 +34,18 @@ RETRIES = 3  # runs of one dispatch: a worker that dies mid-job costs one
 RETRY_DELAY = 1.0
 
 
+def stop_if_cancelled() -> None:
+    """Raise the cancellation this task was asked for, if a Redis call swallowed it.
+
+    On Python 3.11 a cancel that meets a timeout inside a Redis call can come out as a timeout or
+    connection error, or vanish: a loop that waits out an outage would then go on after it was
+    told to stop (seen as a bot that never finished closing). Loops that catch :data:`OUTAGE`
+    call this in their handler and at their top."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 def connect(url: str) -> aioredis.Redis:
     """A Redis client that fails fast when Redis is down (so the bot can say so) and
     reconnects by itself: a command waits at most a few seconds."""
@@ -68,6 +80,7 @@ class StyleQueue(RedisQueue):
     _outage = False
 
     def _down(self, what: str, exc: BaseException) -> None:
+        stop_if_cancelled()
         if not self._outage:
             log.warning("Redis unavailable (%s: %s); waiting for it to come back", what, exc)
         self._outage = True

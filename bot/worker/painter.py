@@ -18,7 +18,7 @@ from typing import Any
 from redis import asyncio as aioredis
 from saq.job import Job as SaqJob
 
-from bot.broker.queue import OUTAGE
+from bot.broker.queue import OUTAGE, stop_if_cancelled
 from bot.broker.task import (
     OUTCOME_TTL,
     REPORT_TTL,
@@ -145,6 +145,7 @@ class Painter:
         sent: tuple[int, int] | None = None
         outage = False
         while True:
+            stop_if_cancelled()
             try:
                 if await self.redis.exists(cancel_key(job.key)):
                     cancel.cancel()
@@ -164,6 +165,7 @@ class Painter:
                     log.info("run %s: Redis is back", job.key)
                 outage = False
             except OUTAGE as exc:
+                stop_if_cancelled()
                 if not outage:
                     log.warning("run %s: Redis unavailable (%s); painting on", job.key, exc)
                 outage = True
@@ -194,6 +196,7 @@ class Painter:
                     await pipe.execute()
                 return
             except OUTAGE as exc:
+                stop_if_cancelled()
                 if time.monotonic() > deadline:
                     log.error("run %s: could not store its outcome (%s); giving up", key, exc)
                     return

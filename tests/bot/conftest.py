@@ -51,8 +51,21 @@ async def running(settings: BotSettings, double: DiscordDouble) -> AsyncIterator
             task.result()  # raises what stopped the bot
         yield bot
     finally:
-        await bot.close()
+        await _close(bot)
         await asyncio.wait_for(task, timeout=15)
+
+
+async def _close(bot: StyleBot, patience: float = 30) -> None:
+    """Close the bot; one that does not close in time fails the test with every task's stack."""
+    closing = asyncio.create_task(bot.close())
+    done, _ = await asyncio.wait({closing}, timeout=patience)
+    if not done:
+        stacks = io.StringIO()
+        for task in asyncio.all_tasks():
+            task.print_stack(file=stacks)
+        closing.cancel()
+        raise AssertionError(f"the bot did not close in {patience:g} s:\n{stacks.getvalue()}")
+    closing.result()
 
 
 # Each test's double -> that test's tmp_path, where its bot keeps its database.

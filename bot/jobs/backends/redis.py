@@ -21,7 +21,7 @@ from typing import Any
 from saq.job import TERMINAL_STATUSES, Status
 from saq.job import Job as SaqJob
 
-from bot.broker.queue import OUTAGE, job_options, open_queue
+from bot.broker.queue import OUTAGE, job_options, open_queue, stop_if_cancelled
 from bot.broker.task import (
     FUNCTION,
     INPUT_TTL,
@@ -114,6 +114,7 @@ class RedisBackend:
     async def _watch_health(self) -> None:
         while True:
             await asyncio.sleep(HEALTH)
+            stop_if_cancelled()
             await self._look()
 
     async def _look(self) -> None:
@@ -124,6 +125,7 @@ class RedisBackend:
             capacity = sum(int((w.get("metadata") or {}).get("slots", 0))
                            for w in info["workers"].values())  # fmt: skip
         except OUTAGE as exc:
+            stop_if_cancelled()
             if self._available:
                 log.warning("the painting queue (Redis) is unavailable: %s", exc)
             available, capacity = False, self._capacity
@@ -141,6 +143,7 @@ class RedisBackend:
         """Follow the job's run from before a restart if Redis still knows it, else send a new
         one; a run that Redis lost (it restarted empty) is sent again."""
         while True:
+            stop_if_cancelled()
             if job.cancel.cancelled:
                 return RunResult(Outcome.CANCELLED)
             try:
@@ -148,6 +151,7 @@ class RedisBackend:
                 if key is None or not await self._known(key):
                     key = await self._dispatch(job)
             except OUTAGE:
+                stop_if_cancelled()
                 await self._wait_for_redis()
                 continue
             result = await self._follow(job, key, report)
@@ -167,6 +171,7 @@ class RedisBackend:
             if record is not None and record.status in (Status.QUEUED, Status.NEW):
                 await self.queue.abort(record, error="cancelled")
         except OUTAGE:
+            stop_if_cancelled()
             log.warning("job %s: Redis is unavailable; it is cancelled when it is back", job.id)
 
     async def _known(self, key: str) -> bool:
@@ -207,6 +212,7 @@ class RedisBackend:
         seen: WorkerReport | None = None
         missing_since: float | None = None
         while True:
+            stop_if_cancelled()
             try:
                 # The record first: a worker stores the outcome before SAQ marks the run
                 # complete, so a complete run read here has its outcome visible below.
@@ -242,6 +248,7 @@ class RedisBackend:
                         await self._relay(job, key, latest, seen, report)
                         seen = latest
             except OUTAGE:
+                stop_if_cancelled()
                 await self._wait_for_redis()
                 continue
             await asyncio.sleep(POLL)
