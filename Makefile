@@ -5,14 +5,14 @@ STAMP  := $(VENV)/.installed-stamp
 # Pinned here, not in pyproject.toml: an unpinned torch may pull a newer multi-GB build.
 TORCH  := torch==2.14.1 torchvision==0.29.1
 
-.PHONY: setup run test bench bench-quality bench-bot bench-load lint
+.PHONY: setup run test bench bench-quality bench-bot bench-load bench-broker lint
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet $(TORCH)
-	$(PY) -m pip install --quiet -e '.[dev]' $(TORCH)
+	$(PY) -m pip install --quiet -e '.[dev,engine]' $(TORCH)
 	touch $(STAMP)
 
 run: setup
@@ -20,6 +20,7 @@ run: setup
 
 test: setup
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 bench: setup
@@ -34,6 +35,10 @@ bench-bot: setup
 bench-load: setup
 	$(PY) bench/load.py
 
+bench-broker: setup
+	$(PY) bench/broker.py
+
 lint: setup
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m ruff format --check .

@@ -25,10 +25,8 @@ CONTENT = EXAMPLES / "astronaut.jpg"
 STYLE = EXAMPLES / "starry_night.jpg"
 
 
-def machine(device: torch.device) -> str:
-    """The device, the CPU's widest vector unit (AMX, AVX-512 BF16, AVX2), threads and torch."""
-    if device.type == "cuda":
-        return f"{torch.cuda.get_device_name(device)}, torch {torch.__version__}"
+def cpu_model() -> str:
+    """The CPU's name and widest vector unit (AMX, AVX-512 BF16, AVX2)."""
     cpu = platform.processor() or "cpu"
     try:
         info = Path("/proc/cpuinfo").read_text()
@@ -40,7 +38,14 @@ def machine(device: torch.device) -> str:
             break
     kinds = (("amx_bf16", "AMX"), ("avx512_bf16", "AVX-512 BF16"), ("avx2", "AVX2"))
     kind = next((name for flag, name in kinds if flag in info), "no AVX2")
-    return f"{cpu} ({kind}), {torch.get_num_threads()} threads, torch {torch.__version__}"
+    return f"{cpu} ({kind})"
+
+
+def machine(device: torch.device) -> str:
+    """The device, the CPU's widest vector unit, threads and torch."""
+    if device.type == "cuda":
+        return f"{torch.cuda.get_device_name(device)}, torch {torch.__version__}"
+    return f"{cpu_model()}, {torch.get_num_threads()} threads, torch {torch.__version__}"
 
 
 def gemm_peak(device: torch.device, dtype: torch.dtype) -> float:

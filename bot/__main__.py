@@ -37,6 +37,23 @@ def load_settings() -> BotSettings | None:
         return None
 
 
+def painter_missing(settings: BotSettings) -> bool:
+    """True (and said) when this bot has neither a broker nor the engine to paint with."""
+    if settings.broker_url is not None:
+        return False
+    try:
+        import torch  # noqa: F401
+    except ModuleNotFoundError:
+        print(
+            "StyleBot: no painter. This install has no engine (torch): set "
+            "STYLEBOT_BROKER_URL to a Redis that worker processes (python -m bot.worker) "
+            "serve, or install the engine with pip install 'stylebot[engine]'.",
+            file=sys.stderr,
+        )
+        return True
+    return False
+
+
 async def run(settings: BotSettings) -> int:
     message_content = settings.message_content
     while True:
@@ -63,7 +80,7 @@ async def run(settings: BotSettings) -> int:
 
 def main() -> int:
     settings = load_settings()
-    if settings is None:
+    if settings is None or painter_missing(settings):
         return EXIT_CONFIG
     discord.utils.setup_logging(
         level=logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import aiohttp
 import discord
@@ -35,6 +36,7 @@ def make_backend(settings: BotSettings, journal: JobJournal) -> Backend:
     return LocalBackend(
         settings.devices,
         settings.workers_per_device,
+        cpu_threads=settings.cpu_threads,
         preview_size=settings.preview_size,
         max_pixels=settings.max_pixels,
     )
@@ -117,7 +119,7 @@ class StyleBot(commands.Bot):
         log.info("ready as %s (%d) in %d guild(s)", self.user, self.user.id, len(self.guilds))
 
     async def on_command_error(
-        self, ctx: commands.Context[commands.Bot], error: commands.CommandError
+        self, ctx: commands.Context[Any], error: commands.CommandError
     ) -> None:
         if isinstance(error, commands.HybridCommandError):
             error = error.original  # type: ignore[assignment]  # a slash invocation's error

@@ -37,6 +37,13 @@ class PainterSettings(BaseSettings):
         (), description="comma-separated devices (cuda:0,cuda:1 or cpu); empty: every GPU, else CPU"
     )
     workers_per_device: int = Field(1, ge=1, le=16, description="jobs run at once per device")
+    cpu_threads: int = Field(
+        0,
+        ge=0,
+        le=256,
+        description="torch threads per job on the CPU; 0: this host's cores / the jobs this "
+        "process paints at once (set it when several worker processes share one host)",
+    )
     weights: str = Field(
         "caffe",
         min_length=1,

@@ -39,6 +39,15 @@ def main() -> int:
     settings = load_settings()
     if settings is None:
         return EXIT_CONFIG
+    try:
+        import torch  # noqa: F401
+    except ModuleNotFoundError:
+        print(
+            "StyleBot worker: this install has no engine (torch); install it with "
+            "pip install 'stylebot[engine]'.",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
     logging.basicConfig(
         level=logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)-8s %(name)s: %(message)s",

@@ -9,6 +9,7 @@ import socket
 from typing import Any
 
 from saq import Worker
+from saq.types import Context
 
 from bot.broker.queue import DEQUEUE_TIMEOUT, open_queue
 from bot.broker.task import FUNCTION
@@ -22,10 +23,13 @@ log = logging.getLogger(__name__)
 WORKER_INFO_EVERY = 2  # seconds between announcements (the bot counts slots from them)
 
 
-async def paint(ctx: dict[str, Any], **kwargs: Any) -> dict[str, str]:
+class PainterContext(Context, total=False):
+    painter: Painter
+
+
+async def paint(ctx: PainterContext, **kwargs: Any) -> dict[str, str]:
     """The function SAQ runs for each job taken from the queue."""
-    painter: Painter = ctx["painter"]
-    return await painter.run(ctx["job"], kwargs)
+    return await ctx["painter"].run(ctx["job"], kwargs)
 
 
 async def serve(settings: WorkerSettings) -> None:
@@ -34,10 +38,10 @@ async def serve(settings: WorkerSettings) -> None:
 
     devices = settings.devices or available_devices()
     slots = [device for device in devices for _ in range(settings.workers_per_device)]
-    threads = share_cores(devices, len(slots))
+    threads = share_cores(devices, len(slots), settings.cpu_threads)
     load_weights(settings.weights)  # fails here, not on the first job, if they are missing
     queue = open_queue(settings.broker_url.get_secret_value())
-    worker = Worker(
+    worker: Worker[PainterContext] = Worker(
         queue,
         functions=[(FUNCTION, paint)],
         concurrency=len(slots),
@@ -58,7 +62,7 @@ async def serve(settings: WorkerSettings) -> None:
             "pid": os.getpid(),
         },
     )
-    worker.context["painter"] = Painter(  # type: ignore[typeddict-unknown-key]
+    worker.context["painter"] = Painter(
         queue.redis, weights=settings.weights, heartbeat=settings.heartbeat, slots=slots
     )
     log.info(

@@ -1,5 +1,5 @@
-"""``python -m bot`` as an operator meets it: clear exits for a missing or rejected token, and
-the token never printed."""
+"""``python -m bot`` as an operator meets it: clear exits for a missing or rejected token or a
+missing painter, and the token never printed."""
 
 from __future__ import annotations
 
@@ -13,13 +13,21 @@ from tests.discord_double.server import DiscordDouble
 ROOT = Path(__file__).resolve().parents[2]
 
 
-async def run_bot(env: dict[str, str], cwd: Path) -> tuple[int, str]:
+# Run a command-line entry point in a Python that cannot import torch (as after a plain
+# ``pip install stylebot``, without the engine extra).
+_WITHOUT_TORCH = (
+    "import sys; sys.modules['torch'] = None; from {module} import main; sys.exit(main())"
+)
+
+
+async def run_bot(
+    env: dict[str, str], cwd: Path, args: tuple[str, ...] = ("-m", "bot")
+) -> tuple[int, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "STYLEBOT_"))}
     clean["PYTHONPATH"] = str(ROOT)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
-        "-m",
-        "bot",
+        *args,
         cwd=cwd,
         env={**clean, **env},
         stdout=asyncio.subprocess.PIPE,
@@ -40,6 +48,22 @@ async def test_a_bad_setting_names_itself(tmp_path):
     code, output = await run_bot({}, tmp_path)
     assert code == 2
     assert "user_limit" in output
+
+
+async def test_a_bot_without_the_engine_and_without_a_broker_says_how_to_get_one(tmp_path):
+    code, output = await run_bot(
+        {"DISCORD_TOKEN": "abc"}, tmp_path, ("-c", _WITHOUT_TORCH.format(module="bot.__main__"))
+    )
+    assert code == 2
+    assert "STYLEBOT_BROKER_URL" in output and "stylebot[engine]" in output
+
+
+async def test_a_worker_without_the_engine_says_so(tmp_path):
+    env = {"STYLEBOT_BROKER_URL": "redis://127.0.0.1:1/0"}
+    args = ("-c", _WITHOUT_TORCH.format(module="bot.worker.__main__"))
+    code, output = await run_bot(env, tmp_path, args)
+    assert code == 2
+    assert "no engine" in output and "stylebot[engine]" in output
 
 
 async def test_rejected_token_exits_without_printing_it(tmp_path):

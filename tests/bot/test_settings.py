@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -53,3 +55,11 @@ def test_missing_token(monkeypatch):
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
     with pytest.raises(ValidationError, match="DISCORD_TOKEN"):
         settings(monkeypatch)
+
+
+def test_every_setting_is_documented_in_the_env_example():
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    for name, field in BotSettings.model_fields.items():
+        aliases = field.validation_alias.choices if field.validation_alias else []
+        names = [*aliases, f"STYLEBOT_{name.upper()}"]
+        assert any(f"{n}=" in example for n in names), f"{names[0]} is not in .env.example"

@@ -21,12 +21,14 @@ class LocalBackend:
         devices: tuple[str, ...],
         workers_per_device: int,
         *,
+        cpu_threads: int,
         preview_size: int,
         max_pixels: int,
     ) -> None:
         from styleengine import available_devices
 
         self.devices = devices or available_devices()
+        self.cpu_threads = cpu_threads
         self.preview_size = preview_size
         self.max_pixels = max_pixels
         self._free: asyncio.Queue[str] = asyncio.Queue()
@@ -55,7 +57,7 @@ class LocalBackend:
         pass  # nothing here changes
 
     async def start(self) -> None:
-        share_cores(self.devices, self._slots)
+        share_cores(self.devices, self._slots, self.cpu_threads)
         log.info("painting here: %d slot(s) on %s", self._slots, ", ".join(self.devices))
 
     async def stop(self) -> None:

@@ -13,10 +13,10 @@ from collections import Counter
 from importlib.resources import files
 
 from bot.store import Store
-from tests.bot.broker.conftest import HEARTBEAT, ROOT
+from tests.bot.broker.processes import HEARTBEAT, ROOT
 from tests.bot.broker.test_broker_jobs import broker_settings
 from tests.bot.conftest import edit_titles, pair, results, running, title
-from tests.bot.test_restart import bot_env, delivered, job_id, start_bot
+from tests.bot.jobs.test_restart import bot_env, delivered, job_id, start_bot
 
 LONG = "!stylize --size 64 --iterations 400"  # some seconds of painting on a 2-core CPU
 
@@ -87,7 +87,9 @@ async def test_a_bot_killed_while_a_worker_paints_delivers_each_result_once_afte
         assert f"`{job_id(long_status)}` (following it again)" in notice.data["content"]
         await double.wait_for(lambda: title(long_status) == title(short_status) == "Done")
         # The long job was painted once: the restarted bot followed the worker's run.
-        assert len(re.findall(f"job {job_id(long_status)} \\(run \\S+ attempt", workers.log(0))) == 1
+        assert (
+            len(re.findall(f"job {job_id(long_status)} \\(run \\S+ attempt", workers.log(0))) == 1
+        )
     finally:
         if process.returncode is None:
             process.kill()

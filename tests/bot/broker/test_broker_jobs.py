@@ -3,7 +3,7 @@ process works across processes (progress with previews, cancel, results, re-runs
 
 from __future__ import annotations
 
-from tests.bot.broker.conftest import HEARTBEAT
+from tests.bot.broker.processes import HEARTBEAT
 from tests.bot.conftest import bot_settings, decode, edit_titles, pair, results, running, title
 
 

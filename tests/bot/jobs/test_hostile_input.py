@@ -7,7 +7,7 @@ import logging
 
 from bench.load import outcome
 from tests.bot.conftest import bot_settings, decode, pair, results, running
-from tests.bot.hostile_corpus import DONE, Case, corpus
+from tests.bot.jobs.hostile_corpus import DONE, Case, corpus
 from tests.discord_double.server import DiscordDouble, StoredMessage
 
 

@@ -23,7 +23,7 @@ from styleengine import EncodedImage, StyleParams
 from tests.bot.conftest import bot_settings, pair, results, running, title
 from tests.discord_double.server import DiscordDouble
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def bot_env(double: DiscordDouble, database: Path) -> dict[str, str]:
