@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Pinned here, not in pyproject.toml: an unpinned torch may pull a newer multi-GB build.
 TORCH  := torch==2.14.1 torchvision==0.29.1
 
-.PHONY: setup run test bench bench-quality bench-bot bench-load bench-broker lint
+.PHONY: setup run test bench bench-quality bench-bot bench-load bench-broker bench-memory lint
 
 setup: $(STAMP)
 
@@ -37,6 +37,9 @@ bench-load: setup
 
 bench-broker: setup
 	$(PY) bench/broker.py
+
+bench-memory: setup
+	$(PY) bench/memory.py
 
 lint: setup
 	$(PY) -m ruff check .

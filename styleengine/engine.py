@@ -25,13 +25,14 @@ from styleengine.images import (
     same_pixels,
 )
 from styleengine.losses import ContentLoss, Moments, StyleLoss, TVLoss, moments
+from styleengine.memory import LBFGS_HISTORY, host_memory
 from styleengine.params import ParamError, StyleParams
 from styleengine.progress import CancelToken, Progress, ProgressCallback
 from styleengine.tensors import to_image, to_tensor
 from styleengine.vgg import VGGEncoder
 from styleengine.weights import load_weights
 
-LBFGS_HISTORY = 50
+CLOSURE_SCOPE = "stylize.closure"  # the profiler's name for one loss and gradient evaluation
 
 
 @dataclass(frozen=True)
@@ -87,9 +88,16 @@ def stylize(
         place = placement(device, params.precision)
     except ValueError as exc:
         raise ParamError("precision", str(exc)) from exc
+    precision = "bf16" if place.autocast_dtype is torch.bfloat16 else "fp32"
     try:
-        run = _Run(params, place, content_img, style_imgs, blend, mask_img)
-        return run.optimize(on_progress, progress_every, preview_every, preview_size, cancel)
+        # On the CPU, a job that cannot fit the host's free memory is refused before it
+        # starts (else the kernel kills the process); held until it ends.
+        with host_memory.hold(params, content_img.size, precision=precision,
+                              check=place.device.type == "cpu"):  # fmt: skip
+            run = _Run(params, place, content_img, style_imgs, blend, mask_img)
+            return run.optimize(on_progress, progress_every, preview_every, preview_size, cancel)
+    except OutOfMemory:
+        raise
     except torch.OutOfMemoryError as exc:
         raise OutOfMemory(str(place.device)) from exc
     except RuntimeError as exc:
@@ -259,11 +267,12 @@ class _Run:
         terms: dict[str, torch.Tensor] = {}
 
         def closure() -> torch.Tensor:
-            optimizer.zero_grad(set_to_none=False)
-            losses = objective.forward(self._features(x, self.wanted), x)
-            losses["total"].backward()  # type: ignore[no-untyped-call]
-            terms.update({key: value.detach() for key, value in losses.items()})
-            return losses["total"]
+            with torch.profiler.record_function(CLOSURE_SCOPE):  # for bench/profile.py
+                optimizer.zero_grad(set_to_none=False)
+                losses = objective.forward(self._features(x, self.wanted), x)
+                losses["total"].backward()  # type: ignore[no-untyped-call]
+                terms.update({key: value.detach() for key, value in losses.items()})
+                return losses["total"]
 
         keep = None if pixel_mask is None else 1.0 - pixel_mask  # where the content stays
         self.report.start_scale()

@@ -12,11 +12,14 @@ class WeightsError(RuntimeError):
 
 
 class OutOfMemory(RuntimeError):
-    """The device ran out of memory for this run (CUDA OOM or a failed CPU allocation)."""
+    """The device ran out of memory for this run (CUDA OOM or a failed CPU allocation), or
+    would have: ``foreseen`` then says what the run needs and what is free, found before it
+    started."""
 
-    def __init__(self, device: str) -> None:
-        super().__init__(f"out of memory on {device}")
+    def __init__(self, device: str, foreseen: str | None = None) -> None:
+        super().__init__(f"out of memory on {device}" + (f": {foreseen}" if foreseen else ""))
         self.device = device
+        self.foreseen = foreseen
 
 
 class Cancelled(Exception):

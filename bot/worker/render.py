@@ -58,7 +58,12 @@ def paint(work: Work, *, device: str, on_frame: FrameSink, cancel: CancelToken) 
         rendered = _render(work, device=device, on_frame=on_frame, cancel=cancel)
     except Cancelled:
         return RunResult(Outcome.CANCELLED)
-    except OutOfMemory:
+    except OutOfMemory as exc:
+        if exc.foreseen:  # refused before it started: say what it needs
+            log.warning("job %s: not started, %s", work.job_id, exc.foreseen)
+            return RunResult(
+                Outcome.OUT_OF_MEMORY, message=f"The painter has too little memory: {exc.foreseen}"
+            )
         return RunResult(
             Outcome.OUT_OF_MEMORY, message=f"The painter ran out of memory at size {size}"
         )

@@ -4,7 +4,13 @@ still arrives, and the worker pool keeps its size."""
 
 from __future__ import annotations
 
-from styleengine.device import simulated_faults
+import io
+
+from PIL import Image
+
+from styleengine import StyleParams, memory
+from styleengine.device import cpu_has_fast_bf16, simulated_faults
+from styleengine.memory import estimate_job_bytes
 from tests.bot.conftest import bot_settings, decode, edit_titles, pair, results, running
 
 
@@ -33,6 +39,34 @@ async def test_out_of_memory_twice_tells_the_member(bot, double, image_bytes):
     status = double.replies_to(message.id)[0]
     await double.wait_for(lambda: edit_titles(status)[-1:] == ["Failed"])
     assert bot.service.worker_count == 1 and not bot.service.jobs
+
+
+async def test_a_job_too_large_for_the_hosts_free_memory_is_painted_smaller_or_refused(
+    bot, double, image_bytes, monkeypatch, tmp_path
+):
+    content = Image.open(io.BytesIO(image_bytes("chelsea.jpg"))).size
+    precision = "bf16" if cpu_has_fast_bf16() else "fp32"
+
+    def need(size: int) -> int:
+        params = StyleParams(size=size, iterations=6)
+        return estimate_job_bytes(params, content, precision=precision)
+
+    meminfo = tmp_path / "meminfo"
+    monkeypatch.setattr(memory, "MEMINFO", meminfo)
+    meminfo.write_text(f"MemAvailable: {(need(48) + need(64)) // 2 // 1024} kB\n")
+    alice = double.add_user("alice")
+    await double.post_message(alice, "!stylize --size 64", pair(double, image_bytes))
+    (result,) = await double.wait_for(lambda: results(double), timeout=60)
+    assert max(decode(double.attachment_bytes(result.attachments[0])).size) == 48
+    assert "so this one is 48" in result.data["content"]
+
+    meminfo.write_text("MemAvailable: 1024 kB\n")
+    await double.post_message(alice, "!stylize", pair(double, image_bytes))
+    (text,) = await double.wait_for(lambda: failures(double), timeout=60)
+    assert "The painter has too little memory: size 24 needs about" in text
+    assert "this host has 0.0 GiB free (asked: 32); try a smaller `--size`" in text
+    await double.wait_for(lambda: not bot.service.jobs)
+    assert bot.service.worker_count == 1
 
 
 async def test_an_engine_error_is_reported_and_the_next_job_runs(bot, double, image_bytes):

@@ -1,0 +1,104 @@
+"""How much memory one job needs on the CPU, and whether this host has it free right now.
+
+A job's peak comes at its finest scale: VGG19's activations for the picture being optimised
+(kept for the backward pass, with their gradients) and for the style image at the same pixel
+count, and L-BFGS's history of steps and gradient changes (two fp32 copies of the image per
+entry, up to ``LBFGS_HISTORY`` entries, one per iteration). The per-pixel constants below were
+fitted to the peak RSS that ``bench/memory.py`` measured (README, "Memory per job"); the
+estimate leans high, since a refusal costs a member a smaller size and a miss costs the host.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from styleengine.errors import OutOfMemory
+from styleengine.images import fit_long_side
+from styleengine.params import StyleParams
+
+LBFGS_HISTORY = 50  # entries L-BFGS keeps (the engine's history_size)
+_HISTORY_BYTES_PER_PIXEL = 2 * 3 * 4  # one step and one gradient change, RGB, fp32
+# Bytes per pixel of the finest scale for everything but the history, by compute type, and a
+# job's fixed part. Fitted to bench/memory.py on an AVX-512 BF16 CPU (256 to 2048 px): a job
+# took 2200-2550 bytes a pixel in bf16 and 3400-4200 in fp32 with 30 history entries, and
+# these give 16-40 % more than was measured.
+_ACTIVATION_BYTES_PER_PIXEL = {"bf16": 2100, "fp32": 3600}
+_FIXED_BYTES = 96 * 2**20
+MEMINFO = Path("/proc/meminfo")
+
+
+def finest_pixels(params: StyleParams, content_size: tuple[int, int]) -> int:
+    """Pixels of the finest scale: the content's long side brought to ``params.size``."""
+    width, height = fit_long_side(content_size, params.size)
+    return width * height
+
+
+def estimate_job_bytes(
+    params: StyleParams, content_size: tuple[int, int], *, precision: str
+) -> int:
+    """Peak memory one job adds to its process on the CPU (``precision``: bf16 or fp32)."""
+    pixels = finest_pixels(params, content_size)
+    entries = min(LBFGS_HISTORY, params.scale_iterations()[-1])
+    if params.optimizer != "lbfgs":
+        entries = 1  # Adam's two moments: about one entry's worth
+    per_pixel = _ACTIVATION_BYTES_PER_PIXEL[precision] + entries * _HISTORY_BYTES_PER_PIXEL
+    return _FIXED_BYTES + math.ceil(pixels * per_pixel)
+
+
+def available_bytes() -> int | None:
+    """Memory the kernel can give without swapping (``MemAvailable``), None where unknown."""
+    try:
+        for line in MEMINFO.read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+class HostMemory:
+    """The jobs painting on this host's CPU from this process, and what they will take."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held = 0  # bytes: the estimates of the jobs running now
+
+    @contextlib.contextmanager
+    def hold(
+        self,
+        params: StyleParams,
+        content_size: tuple[int, int],
+        *,
+        precision: str,
+        check: bool = True,
+    ) -> Iterator[int]:
+        """While a job runs: raise :class:`OutOfMemory` first (saying how much it needs and
+        how much is free) when it cannot fit beside the jobs already running; yields its
+        estimate. The others' estimates count in full (what they have taken so far is also
+        gone from the free memory): it leans to refusing."""
+        need = estimate_job_bytes(params, content_size, precision=precision)
+        with self._lock:
+            free = available_bytes() if check else None
+            if free is not None and need > free - self._held:
+                raise OutOfMemory(
+                    "cpu",
+                    foreseen=f"size {params.size} needs about {_gib(need)} of memory and "
+                    f"this host has {_gib(max(0, free - self._held))} free",
+                )
+            self._held += need
+        try:
+            yield need
+        finally:
+            with self._lock:
+                self._held -= need
+
+
+host_memory = HostMemory()
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:.1f} GiB"

@@ -1,0 +1,96 @@
+"""Memory per job on the CPU: the estimate's rules, and a job that cannot fit the host's free
+memory refused before it starts (with what it needs and what is free), not killed later."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from styleengine import OutOfMemory, StyleParams, memory, stylize
+from styleengine.memory import HostMemory, available_bytes, estimate_job_bytes, finest_pixels
+
+
+@pytest.fixture
+def free(monkeypatch, tmp_path):
+    """Set what /proc/meminfo says is available (bytes)."""
+
+    def set_free(n: int) -> None:
+        meminfo = tmp_path / "meminfo"
+        meminfo.write_text(f"MemTotal:       99999999 kB\nMemAvailable:   {n // 1024} kB\n")
+        monkeypatch.setattr(memory, "MEMINFO", meminfo)
+
+    return set_free
+
+
+def test_the_estimate_follows_the_finest_scales_pixels_and_history():
+    square = estimate_job_bytes(StyleParams(size=512), (1000, 1000), precision="bf16")
+    wide = estimate_job_bytes(StyleParams(size=512), (1000, 500), precision="bf16")
+    double = estimate_job_bytes(StyleParams(size=1024), (1000, 1000), precision="bf16")
+    assert finest_pixels(StyleParams(size=512), (1000, 500)) == 512 * 256
+    assert wide < square < double
+    assert 3.5 < (double - memory._FIXED_BYTES) / (square - memory._FIXED_BYTES) < 4.5
+    assert estimate_job_bytes(StyleParams(size=512), (1, 1), precision="fp32") > square / 2
+    # More iterations at the finest scale keep more L-BFGS history, up to its size.
+    short = estimate_job_bytes(StyleParams(size=512, iterations=40), (9, 9), precision="bf16")
+    long = estimate_job_bytes(StyleParams(size=512, iterations=400), (9, 9), precision="bf16")
+    longer = estimate_job_bytes(StyleParams(size=512, iterations=1000), (9, 9), precision="bf16")
+    assert short < long == longer
+    adam = StyleParams(size=512, iterations=400, optimizer="adam")
+    assert estimate_job_bytes(adam, (9, 9), precision="bf16") < long
+
+
+def test_free_memory_is_read_from_the_kernel(free, monkeypatch, tmp_path):
+    free(3 * 2**30)
+    assert available_bytes() == 3 * 2**30
+    monkeypatch.setattr(memory, "MEMINFO", tmp_path / "missing")
+    assert available_bytes() is None  # not Linux: no refusal on a guess
+
+
+def test_a_job_that_does_not_fit_is_refused_saying_how_much_and_others_count(free):
+    host = HostMemory()
+    params = StyleParams(size=1024)
+    need = estimate_job_bytes(params, (1024, 768), precision="bf16")
+    free(need - 1)
+    with pytest.raises(OutOfMemory) as caught, host.hold(params, (1024, 768), precision="bf16"):
+        pass
+    assert caught.value.foreseen and "size 1024 needs about" in caught.value.foreseen
+    assert "GiB free" in str(caught.value)
+    free(need * 3 // 2)
+    # Fits alone, but not beside another like it.
+    with (
+        host.hold(params, (1024, 768), precision="bf16"),
+        pytest.raises(OutOfMemory),
+        host.hold(params, (1024, 768), precision="bf16"),
+    ):
+        pass
+    with host.hold(params, (1024, 768), precision="bf16"):  # the first one's hold ended
+        pass
+    with host.hold(params, (1024, 768), precision="bf16", check=False):  # a GPU job: no check
+        free(0)
+
+
+def test_holds_are_counted_across_threads(free):
+    host = HostMemory()
+    params = StyleParams(size=256)
+    free(10 * estimate_job_bytes(params, (256, 256), precision="fp32"))
+    barrier = threading.Barrier(4)
+
+    def job() -> None:
+        with host.hold(params, (256, 256), precision="fp32"):
+            barrier.wait(5)
+
+    threads = [threading.Thread(target=job) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert host._held == 0
+
+
+def test_stylize_refuses_before_it_starts(free, data_dir):
+    free(50 * 2**20)  # 50 MiB: not even the fixed part of a job
+    with pytest.raises(OutOfMemory) as caught:
+        stylize(data_dir / "chelsea.jpg", [data_dir / "starry_night.jpg"], StyleParams(size=32),
+                device="cpu")  # fmt: skip
+    assert caught.value.foreseen and "this host has 0.0 GiB free" in caught.value.foreseen
