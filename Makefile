@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Pinned here, not in pyproject.toml: an unpinned torch may pull a newer multi-GB build.
 TORCH  := torch==2.14.1 torchvision==0.29.1
 
-.PHONY: setup run test bench bench-quality bench-bot bench-load bench-broker bench-memory lint
+.PHONY: setup run test bench bench-quality bench-bot bench-load bench-broker bench-memory bench-profile lint
 
 setup: $(STAMP)
 
@@ -40,6 +40,9 @@ bench-broker: setup
 
 bench-memory: setup
 	$(PY) bench/memory.py
+
+bench-profile: setup
+	$(PY) bench/iteration_profile.py
 
 lint: setup
 	$(PY) -m ruff check .

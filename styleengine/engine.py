@@ -267,7 +267,7 @@ class _Run:
         terms: dict[str, torch.Tensor] = {}
 
         def closure() -> torch.Tensor:
-            with torch.profiler.record_function(CLOSURE_SCOPE):  # for bench/profile.py
+            with torch.profiler.record_function(CLOSURE_SCOPE):  # for bench/iteration_profile.py
                 optimizer.zero_grad(set_to_none=False)
                 losses = objective.forward(self._features(x, self.wanted), x)
                 losses["total"].backward()  # type: ignore[no-untyped-call]
