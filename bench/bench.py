@@ -25,6 +25,9 @@ CONTENT = EXAMPLES / "astronaut.jpg"
 STYLE = EXAMPLES / "starry_night.jpg"
 
 
+_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
 def cpu_model() -> str:
     """The CPU's name and widest vector unit (AMX, AVX-512 BF16, AVX2)."""
     cpu = platform.processor() or "cpu"
@@ -131,17 +134,18 @@ def main() -> None:
         f"bf16 {peaks[torch.bfloat16]:.0f} GFLOPS"
     )
     print()
-    print("| size (px) | precision | s/iteration | GFLOPS | % of measured fp32 peak |")
-    print("|---|---|---|---|---|")
+    print("| size (px) | precision | s/iteration | GFLOPS | % of fp32 peak | % of its own peak |")
+    print("|---|---|---|---|---|---|")
     deepest = StyleParams().deepest_layer
     for size in args.sizes:
         for precision in precisions:
             seconds, (w, h) = seconds_per_iteration(size, precision, args.iterations, device)
             # Forward plus the input-gradient pass, which costs as much again (weights frozen).
             gflops = 2 * forward_flops(h, w, deepest) / seconds / 1e9
+            own = peaks.get(_DTYPES.get(precision, torch.float32), peak)
             print(
                 f"| {w}x{h} | {precision} | {seconds:.3f} | {gflops:.0f} | "
-                f"{100 * gflops / peak:.0f} % |",
+                f"{100 * gflops / peak:.0f} % | {100 * gflops / own:.0f} % |",
                 flush=True,
             )
     if not args.no_default_run:
