@@ -12,11 +12,17 @@ import time
 from collections import Counter
 from importlib.resources import files
 
-from bot.store import Store
 from tests.bot.broker.processes import HEARTBEAT, ROOT
 from tests.bot.broker.test_broker_jobs import broker_settings
 from tests.bot.conftest import edit_titles, pair, results, running, title
-from tests.bot.jobs.test_restart import bot_env, delivered, job_id, start_bot
+from tests.bot.jobs.test_restart import (
+    assert_journal_empty,
+    bot_env,
+    delivered,
+    job_id,
+    kill,
+    start_bot,
+)
 
 LONG = "!stylize --size 64 --iterations 400"  # some seconds of painting on a 2-core CPU
 
@@ -91,14 +97,8 @@ async def test_a_bot_killed_while_a_worker_paints_delivers_each_result_once_afte
             len(re.findall(f"job {job_id(long_status)} \\(run \\S+ attempt", workers.log(0))) == 1
         )
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    store = await Store.open(tmp_path / "stylebot.db")
-    try:
-        assert await store.journal.unfinished() == ([], [])
-    finally:
-        await store.close()
+        await kill(process)
+    await assert_journal_empty(tmp_path / "stylebot.db")
 
 
 async def test_redis_stopped_and_started_again(double, redis_server, workers, image_bytes):

@@ -104,14 +104,8 @@ async def test_a_killed_bot_finishes_every_job_exactly_once_after_a_restart(
         # The old status messages were picked up again and end as done.
         await double.wait_for(lambda: all(title(s) == "Done" for s in statuses), timeout=30)
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    store = await Store.open(tmp_path / "stylebot.db")
-    try:
-        assert await store.journal.unfinished() == ([], [])
-    finally:
-        await store.close()
+        await kill(process)
+    await assert_journal_empty(tmp_path / "stylebot.db")
 
 
 def tiny_png() -> bytes:
@@ -219,7 +213,21 @@ async def test_kill_9_under_load_still_answers_every_request_exactly_once(image_
         assert all(kinds == ["done"] for kinds in answers.values()), answers
         assert sum(delivered(double).values()) == len(sent) == len(delivered(double))
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await kill(process)
         await double.close()
+
+
+async def kill(process: asyncio.subprocess.Process) -> None:
+    """SIGKILL a bot process still running (a test that failed midway leaves none behind)."""
+    if process.returncode is None:
+        process.kill()
+        await process.wait()
+
+
+async def assert_journal_empty(database: Path) -> None:
+    """Every job in the bot's journal has been answered."""
+    store = await Store.open(database)
+    try:
+        assert await store.journal.unfinished() == ([], [])
+    finally:
+        await store.close()
