@@ -7,10 +7,9 @@ import logging
 import sys
 
 import discord
-from pydantic import ValidationError
 
 from bot.app import StyleBot
-from bot.settings import BotSettings
+from bot.settings import BotSettings, engine_missing, read_settings
 from bot.store import StoreError
 
 log = logging.getLogger("bot")
@@ -21,37 +20,20 @@ EXIT_STORE = 4
 
 
 def load_settings() -> BotSettings | None:
-    try:
-        return BotSettings()  # type: ignore[call-arg]  # fields come from the environment
-    except ValidationError as exc:
-        for error in exc.errors():
-            where = ".".join(str(part) for part in error["loc"]) or "settings"
-            if error["type"] == "missing" and where == "DISCORD_TOKEN":
-                print(
-                    "StyleBot: DISCORD_TOKEN is not set. Put the bot's token in the "
-                    "environment or in .env (see .env.example).",
-                    file=sys.stderr,
-                )
-            else:
-                print(f"StyleBot: bad setting {where}: {error['msg']}", file=sys.stderr)
-        return None
+    missing = {
+        "DISCORD_TOKEN": "DISCORD_TOKEN is not set. Put the bot's token in the environment or "
+        "in .env (see .env.example)."
+    }
+    return read_settings(BotSettings, "StyleBot", missing)
 
 
 def painter_missing(settings: BotSettings) -> bool:
     """True (and said) when this bot has neither a broker nor the engine to paint with."""
-    if settings.broker_url is not None:
-        return False
-    try:
-        import torch  # noqa: F401
-    except ModuleNotFoundError:
-        print(
-            "StyleBot: no painter. This install has no engine (torch): set "
-            "STYLEBOT_BROKER_URL to a Redis that worker processes (python -m bot.worker) "
-            "serve, or install the engine with pip install 'stylebot[engine]'.",
-            file=sys.stderr,
-        )
-        return True
-    return False
+    return settings.broker_url is None and engine_missing(
+        "StyleBot",
+        "set STYLEBOT_BROKER_URL to a Redis that worker processes (python -m bot.worker) "
+        "serve, or install the engine with pip install 'stylebot[engine]'.",
+    )
 
 
 async def run(settings: BotSettings) -> int:

@@ -10,9 +10,17 @@ only choose the server-wide default and the ceiling a member may ask for.
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+from typing import Annotated, TypeVar
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from styleengine import ParamError, StyleParams
@@ -159,3 +167,31 @@ class BotSettings(PainterSettings):
             size=min(params.size, self.max_size),
             iterations=min(params.iterations, self.max_iterations),
         )
+
+
+_Settings = TypeVar("_Settings", bound=BaseSettings)
+
+
+def read_settings(kind: type[_Settings], program: str, missing: dict[str, str]) -> _Settings | None:
+    """``kind`` from the environment and ``.env``; None after telling stderr what is wrong:
+    a required setting that is missing with its line from ``missing``, else each bad one."""
+    try:
+        return kind()
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"]) or "settings"
+            if error["type"] == "missing" and where in missing:
+                print(f"{program}: {missing[where]}", file=sys.stderr)
+            else:
+                print(f"{program}: bad setting {where}: {error['msg']}", file=sys.stderr)
+        return None
+
+
+def engine_missing(program: str, advice: str) -> bool:
+    """True (and said on stderr, with ``advice``) when this install cannot import torch."""
+    try:
+        import torch  # noqa: F401
+    except ModuleNotFoundError:
+        print(f"{program}: this install has no engine (torch); {advice}", file=sys.stderr)
+        return True
+    return False

@@ -8,9 +8,7 @@ import asyncio
 import logging
 import sys
 
-from pydantic import ValidationError
-
-from bot.settings import WorkerSettings
+from bot.settings import WorkerSettings, engine_missing, read_settings
 from styleengine import WeightsError
 
 EXIT_CONFIG = 2
@@ -19,34 +17,18 @@ log = logging.getLogger("bot.worker")
 
 
 def load_settings() -> WorkerSettings | None:
-    try:
-        return WorkerSettings()  # type: ignore[call-arg]  # fields come from the environment
-    except ValidationError as exc:
-        for error in exc.errors():
-            where = ".".join(str(part) for part in error["loc"]) or "settings"
-            if error["type"] == "missing" and where == "broker_url":
-                print(
-                    "StyleBot worker: STYLEBOT_BROKER_URL is not set. Give it the bot's Redis "
-                    "URL (redis://host:6379/0) in the environment or in .env.",
-                    file=sys.stderr,
-                )
-            else:
-                print(f"StyleBot worker: bad setting {where}: {error['msg']}", file=sys.stderr)
-        return None
+    missing = {
+        "broker_url": "STYLEBOT_BROKER_URL is not set. Give it the bot's Redis URL "
+        "(redis://host:6379/0) in the environment or in .env."
+    }
+    return read_settings(WorkerSettings, "StyleBot worker", missing)
 
 
 def main() -> int:
     settings = load_settings()
     if settings is None:
         return EXIT_CONFIG
-    try:
-        import torch  # noqa: F401
-    except ModuleNotFoundError:
-        print(
-            "StyleBot worker: this install has no engine (torch); install it with "
-            "pip install 'stylebot[engine]'.",
-            file=sys.stderr,
-        )
+    if engine_missing("StyleBot worker", "install it with pip install 'stylebot[engine]'."):
         return EXIT_CONFIG
     logging.basicConfig(
         level=logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO),
