@@ -17,11 +17,12 @@ from bot.jobs.service import JobService
 from bot.looplag import LoopLagMonitor
 from bot.settings import BotSettings
 from bot.store import JobJournal, Store
+from bot.ui.gallery import GalleryEntry, PageButton, entries_for
 from bot.ui.views import CancelButton, RerunButton
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.commands.stylize", "bot.commands.styleset")
+EXTENSIONS = ("bot.commands.stylize", "bot.commands.styleset", "bot.commands.gallery")
 
 
 def make_backend(settings: BotSettings, journal: JobJournal) -> Backend:
@@ -102,12 +103,17 @@ class StyleBot(commands.Bot):
         )
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        self.add_dynamic_items(CancelButton, RerunButton)
+        self.add_dynamic_items(CancelButton, RerunButton, PageButton)
         await self.service.start()
         self.loop_lag.start()
         if self.settings.sync_commands:
             synced = await self.tree.sync()
             log.info("published %d application command(s)", len(synced))
+
+    async def gallery_entries(self, guild_id: int | None) -> list[GalleryEntry]:
+        """What ``/styles`` shows: the built-in styles, then this server's presets."""
+        assert self.store is not None
+        return await entries_for(guild_id, self.store.presets)
 
     async def _text_rate_limit(self, ctx: commands.Context[commands.Bot]) -> bool:
         if ctx.interaction is None:  # slash invocations are counted by the tree

@@ -1,4 +1,5 @@
-"""Autocomplete for slash options that name something the bot keeps (a server's presets)."""
+"""Autocomplete for slash options that name something the bot keeps: a server's presets and the
+built-in styles."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ from typing import TYPE_CHECKING, cast
 
 import discord
 from discord import app_commands
+
+from bot.gallery import matching
+from bot.text import clip
 
 if TYPE_CHECKING:
     from bot.app import StyleBot
@@ -24,4 +28,14 @@ async def preset_choices(
         app_commands.Choice(name=info.name, value=info.name)
         for info in presets
         if current in info.name
+    ][:25]
+
+
+async def style_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Built-in styles whose name, title or painter contains what the member typed."""
+    return [
+        app_commands.Choice(name=clip(f"{p.name} \u2014 {p.caption}", 100), value=p.name)
+        for p in matching(current)
     ][:25]

@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.commands.choices import preset_choices
+from bot.commands.choices import preset_choices, style_choices
 from bot.jobs.flags import MEMBER_KNOBS, RequestError, split_flags
 from bot.jobs.guild_config import GuildConfig
 from bot.jobs.planning import JobRequest
@@ -125,7 +125,8 @@ class Stylize(commands.Cog):
     @app_commands.command(name="stylize", description="Paint a picture in the style of another")
     @app_commands.describe(
         content="the photo to paint",
-        style="the picture whose style to use (or a server preset)",
+        style="the picture whose style to use (or a built-in style or a server preset)",
+        style_name="a built-in style, e.g. great_wave (see /styles)",
         preset="a style image this server keeps (see /styleset preset list)",
         style2="a second style to blend in (optional)",
         style3="a third style to blend in (optional)",
@@ -137,6 +138,7 @@ class Stylize(commands.Cog):
         interaction: discord.Interaction[StyleBot],
         content: discord.Attachment,
         style: discord.Attachment | None = None,
+        style_name: str | None = None,
         preset: str | None = None,
         style2: discord.Attachment | None = None,
         style3: discord.Attachment | None = None,
@@ -157,6 +159,7 @@ class Stylize(commands.Cog):
             flag_name(name)[2:]: value for name, value in zip(_TYPED, values, strict=True)
         }
         typed["preset"] = preset
+        typed["style"] = style_name
         replier = InteractionReplier(interaction)
         try:
             flags = split_flags(options or "")
@@ -183,6 +186,7 @@ class Stylize(commands.Cog):
         )
 
     stylize_slash.autocomplete("preset")(preset_choices)
+    stylize_slash.autocomplete("style_name")(style_choices)
 
     # -- help and queue -----------------------------------------------------------------------
 
@@ -217,6 +221,8 @@ class Stylize(commands.Cog):
                 "I show your place in the queue, then the progress with a preview; the Cancel "
                 f"button stops the job. `{p}queue` shows the queue. Each member may have "
                 f"{config.user_limit} job(s) queued or running.\n\n"
+                f"**Built-in styles:** `{p}stylize --style great_wave` with only your photo "
+                f"paints it like a famous painting; `{p}styles` shows them all.\n"
                 f"**Server presets:** `{p}stylize --preset NAME` with only your photo uses a "
                 f"style image this server keeps; `{p}styleset preset list` lists them."
             ),

@@ -59,6 +59,7 @@ class Job:
     # the rest are the bot's defaults.
     sources: dict[str, str] = field(default_factory=dict)
     preset: str | None = None  # the server's style preset this job used, if any
+    gallery: str | None = None  # the built-in style (bot.gallery) this job used, if any
     command_message_id: int | None = None  # the member's text command, replied to
     status_message_id: int | None = None
     id: str = field(default_factory=new_job_id)

@@ -3,11 +3,14 @@ bot's limits and the queue before anything is downloaded; and the parameters of 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import discord
+from PIL import Image
 
+from bot.gallery import UnknownStyle, find
 from bot.jobs.flags import RequestError, resolve_params
 from bot.jobs.guild_config import GuildConfig, resolve
 from bot.jobs.job import InputImage, Job
@@ -45,6 +48,12 @@ class Plan:
     sources: dict[str, str]
     attachments: list[discord.Attachment]
     preset: tuple[str, InputImage] | None  # the preset's stored name and image
+    gallery: tuple[str, InputImage] | None = None  # the built-in style's name and image
+
+    @property
+    def named_styles(self) -> list[InputImage]:
+        """The styles named rather than attached (they follow the content, in this order)."""
+        return [named[1] for named in (self.gallery, self.preset) if named is not None]
 
 
 class Planner:
@@ -66,17 +75,20 @@ class Planner:
             raise RequestError(f"On this server I paint in {places}; please ask me there.")
         flags = dict(request.flags)
         preset_name = flags.pop("preset", None)
+        gallery_name = flags.pop("style", None)
         params, sources = self.params_for(flags, config)
         preset = None
         if preset_name is not None:
             preset = await self._preset(request.guild, preset_name)
+        gallery = _gallery(gallery_name) if gallery_name is not None else None
         attachments = list(request.attachments)
-        needed = 1 if preset is not None else 2
-        styles = len(attachments) - 1 + (preset is not None)
+        named = (preset is not None) + (gallery is not None)
+        needed = 1 if named else 2
+        styles = len(attachments) - 1 + named
         if len(attachments) < needed:
-            raise RequestError(_missing_images(len(attachments), preset_name))
+            raise RequestError(_missing_images(len(attachments), preset_name or gallery_name))
         if styles > self.settings.max_styles:
-            counted = " (the preset counts as one)" if preset is not None else ""
+            counted = " (a named style counts as one)" if named else ""
             raise RequestError(
                 f"That is {len(attachments)} images; I take one content image and at most "
                 f"{self.settings.max_styles} style images{counted}."
@@ -86,7 +98,7 @@ class Planner:
         except ParamError as exc:
             raise RequestError(f"`{exc}`") from exc
         self.queue.check(request.owner.id, per_user=config.user_limit)  # before downloading
-        return Plan(config, params, sources, attachments, preset)
+        return Plan(config, params, sources, attachments, preset, gallery)
 
     def params_for(
         self, flags: dict[str, str], config: GuildConfig
@@ -117,6 +129,20 @@ class Planner:
         return key, InputImage(f"preset {key}", preset.data, preset.info.size)
 
 
+def _gallery(name: str) -> tuple[str, InputImage]:
+    try:
+        painting = find(name)
+    except UnknownStyle as exc:
+        raise RequestError(str(exc)) from exc
+    data = painting.data()
+    return painting.name, InputImage(f"style {painting.name}", data, _image_size(data))
+
+
+def _image_size(data: bytes) -> tuple[int, int]:
+    with Image.open(io.BytesIO(data)) as image:
+        return image.size
+
+
 def new_job(request: JobRequest, images: Sequence[InputImage], plan: Plan) -> Job:
     return Job(
         owner_id=request.owner.id,
@@ -129,6 +155,7 @@ def new_job(request: JobRequest, images: Sequence[InputImage], plan: Plan) -> Jo
         upload_limit=upload_limit(request.guild),
         sources=plan.sources,
         preset=plan.preset[0] if plan.preset else None,
+        gallery=plan.gallery[0] if plan.gallery else None,
         command_message_id=request.command_message_id,
     )
 
@@ -147,6 +174,7 @@ def rerun(old: Job, change: str, member: discord.abc.User, config: GuildConfig,
         upload_limit=upload_limit(guild),
         sources={**old.sources, RERUN_KNOB[change]: "member"},
         preset=old.preset,
+        gallery=old.gallery,
     )
 
 
@@ -176,13 +204,14 @@ def upload_limit(guild: discord.Guild | None) -> int:
     return max(64 * 1024, limit - _UPLOAD_MARGIN)
 
 
-def _missing_images(count: int, preset: str | None) -> str:
-    if preset is not None:
-        return f"With `--preset {code(preset)}`, attach one image: your photo."
+def _missing_images(count: int, named: str | None) -> str:
+    if named is not None:
+        return f"With the style `{code(named)}`, attach one image: your photo."
     have = "no image" if count == 0 else "only one image"
     return (
         f"I found {have}. Attach two: the first is your photo (content), the second the "
         "style to paint it in. You can also reply to a message holding the photo and "
-        "attach just the style, or use a server preset with `--preset NAME`. "
+        "attach just the style, or name a built-in style with `--style NAME` (`/styles` "
+        "lists them) or a server preset with `--preset NAME`. "
         "`!stylize help` shows an example."
     )

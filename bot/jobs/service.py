@@ -133,8 +133,7 @@ class JobService:
                 max_bytes=self.settings.max_download_bytes,
                 max_pixels=self.settings.max_pixels,
             )
-            if plan.preset is not None:
-                images.insert(1, plan.preset[1])
+            images[1:1] = plan.named_styles
             job = new_job(request, images, plan)
             await self._enqueue(job, replier, per_user=plan.config.user_limit)
         except (RequestError, QueueRefused) as exc:

@@ -29,12 +29,14 @@ async def get_blob(db: aiosqlite.Connection, digest: str) -> bytes | None:
 
 
 async def sweep_blobs(db: aiosqlite.Connection) -> int:
-    """Delete the blobs no job input, result or preset refers to; returns how many."""
+    """Delete the blobs no job input, result, preset or member's remembered style refers to;
+    returns how many."""
     cursor = await db.execute(
         """
         DELETE FROM blobs WHERE digest NOT IN (
             SELECT digest FROM job_inputs
             UNION SELECT digest FROM presets
+            UNION SELECT digest FROM member_styles
             UNION SELECT result_digest FROM jobs WHERE result_digest IS NOT NULL
         )
         """

@@ -50,8 +50,8 @@ class JobJournal:
                 """
                 INSERT INTO jobs (id, state, owner_id, owner_name, guild_id, channel_id,
                     command_message_id, status_message_id, params, sources, preset,
-                    upload_limit, attempts, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    gallery, upload_limit, attempts, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 (
                     job.id,
@@ -65,6 +65,7 @@ class JobJournal:
                     json.dumps(job.params.as_strings()),
                     json.dumps(job.sources),
                     job.preset,
+                    job.gallery,
                     job.upload_limit,
                     job.attempts,
                     job.created_at,
@@ -210,6 +211,7 @@ async def _job(db: aiosqlite.Connection, row: aiosqlite.Row) -> Job | Unreadable
         upload_limit=row["upload_limit"],
         sources=json.loads(row["sources"]),
         preset=row["preset"],
+        gallery=row["gallery"],
         command_message_id=row["command_message_id"],
         status_message_id=row["status_message_id"],
         created_at=row["created_at"],

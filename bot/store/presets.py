@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import time
 from dataclasses import dataclass
 
@@ -77,6 +78,13 @@ class PresetStore:
             )
             rows = await cursor.fetchall()
         return [_info(row) for row in rows]
+
+    async def names(self, guild_id: int) -> builtins.list[str]:
+        return [info.name for info in await self.list(guild_id)]
+
+    async def image(self, guild_id: int, name: str) -> bytes | None:
+        preset = await self.get(guild_id, name)
+        return preset.data if preset is not None else None
 
     async def remove(self, guild_id: int, name: str) -> bool:
         async with self._database.transaction() as db:

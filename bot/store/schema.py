@@ -76,4 +76,26 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE jobs ADD COLUMN dispatch_key TEXT;
     """,
+    # 3: the built-in style a job used; each member's own defaults (/prefer) and remembered
+    # style image ("Use as style").
+    """
+    ALTER TABLE jobs ADD COLUMN gallery TEXT;
+
+    CREATE TABLE member_prefs (
+        user_id    INTEGER NOT NULL,
+        key        TEXT NOT NULL,             -- a flag name without dashes, or "favourites"
+        value      TEXT NOT NULL,             -- validated text, read back with the same parser
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (user_id, key)
+    );
+
+    CREATE TABLE member_styles (
+        user_id    INTEGER PRIMARY KEY,
+        digest     TEXT NOT NULL REFERENCES blobs (digest),
+        filename   TEXT NOT NULL,
+        width      INTEGER NOT NULL,
+        height     INTEGER NOT NULL,
+        expires_at REAL NOT NULL
+    );
+    """,
 )

@@ -98,6 +98,8 @@ def settings_line(job: Job) -> str:
     values = params.as_strings()
     parts = [f"size {params.size}", f"{params.iterations} iterations"]
     parts += [f"{flag_name(name)} {values[name]}" for name in job.sources if name not in _SHOWN]
+    if job.gallery:
+        parts.append(f"style {job.gallery}")
     if job.preset:
         parts.append(f"preset {job.preset}")
     styles = len(job.styles)
@@ -119,6 +121,8 @@ def result_text(job: Job) -> str:
     values = job.params.as_strings()
     names = [*_ALWAYS, *(name for name in job.sources if name not in _ALWAYS)]
     used = " ".join(f"{flag_name(name)} {values[name]}" for name in names)
+    if job.gallery:
+        used += f" --style {job.gallery}"
     if job.preset:
         used += f" --preset {job.preset}"
     by = []

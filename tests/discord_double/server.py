@@ -37,6 +37,40 @@ MESSAGE_CONTENT_INTENT = 1 << 15
 CHANNEL_BUCKET = (5, 5.0)
 # Discord drops a second message with the same nonce (and enforce_nonce) for a few minutes.
 NONCE_WINDOW = 300.0
+# A message with this flag is laid out by its components alone (Components V2).
+IS_COMPONENTS_V2 = 1 << 15
+_V2_MAX_COMPONENTS = 40  # Discord's limit on components in one V2 message, nested ones counted
+
+
+def walk_components(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every component of a message, nested ones (rows, containers, sections) included."""
+    out = []
+    for component in components:
+        out.append(component)
+        out += walk_components(component.get("components") or [])
+        if accessory := component.get("accessory"):
+            out.append(accessory)
+    return out
+
+
+def custom_ids(data: dict[str, Any]) -> list[str]:
+    """The custom ids of a message's buttons and selects, in order, at any depth."""
+    return [
+        c["custom_id"] for c in walk_components(data.get("components") or []) if "custom_id" in c
+    ]
+
+
+def media_urls(data: dict[str, Any]) -> list[str]:
+    """The ``attachment://`` and other media URLs a V2 message's components show."""
+    urls = []
+    for component in walk_components(data.get("components") or []):
+        for item in component.get("items") or []:
+            urls.append(item["media"]["url"])
+        if media := component.get("media"):
+            urls.append(media["url"])
+        if file := component.get("file"):
+            urls.append(file["url"])
+    return urls
 
 
 @dataclass
@@ -49,6 +83,10 @@ class Call:
     files: dict[str, tuple[str, bytes]]  # form field -> (filename, data)
     at: float
     status: int = 200
+
+
+class InvalidBody(ValueError):
+    """A message body Discord would refuse with 400 Invalid Form Body."""
 
 
 @dataclass
@@ -125,6 +163,7 @@ class DiscordDouble:
         self.interactions: dict[str, Interaction] = {}
         self.identifies: list[dict[str, Any]] = []
         self.rate_limited: list[Call] = []
+        self.invalid: list[tuple[Call, str]] = []  # bodies refused with 400, and why
         self.faults: list[Fault] = []
         self.resumes = 0
         self.cdn_requests: list[str] = []
@@ -503,7 +542,14 @@ class DiscordDouble:
                 call.status = 429
                 self.rate_limited.append(call)
                 return _too_many(limited)
-            response = await self._route(request.method, path, request, body, files)
+            try:
+                response = await self._route(request.method, path, request, body, files)
+            except InvalidBody as exc:
+                self.invalid.append((call, str(exc)))
+                response = _json(
+                    {"message": "Invalid Form Body", "code": 50035, "errors": str(exc)},
+                    status=400,
+                )
             response.headers.update(headers)
             call.status = response.status
             return response
@@ -603,6 +649,31 @@ class DiscordDouble:
             "interactions_endpoint_url": None,
         }
 
+    def _check_message(
+        self, data: dict[str, Any], body: dict[str, Any], files: dict[str, tuple[str, bytes]]
+    ) -> str | None:
+        """Why Discord would refuse this message body (400), or None: what StyleBot could get
+        wrong about Components V2 (text or embeds beside it, a missing attachment, too many
+        components)."""
+        flags = body.get("flags", data.get("flags") or 0) or 0
+        if not flags & IS_COMPONENTS_V2:
+            return None
+        if body.get("content") or body.get("embeds"):
+            return "content and embeds cannot be used with the IS_COMPONENTS_V2 flag"
+        components = body.get("components", data.get("components")) or []
+        if len(walk_components(components)) > _V2_MAX_COMPONENTS:
+            return f"more than {_V2_MAX_COMPONENTS} components"
+        names = {entry.get("filename") for entry in body.get("attachments") or []}
+        names |= {name for name, _ in files.values()}
+        names |= {a["filename"] for a in data.get("attachments") or []}
+        for url in media_urls({"components": components}):
+            if url.startswith("attachment://") and url[len("attachment://") :] not in names:
+                return f"{url} is not an attachment of the message"
+        for component in walk_components(components):
+            if component.get("type") == 12 and not 1 <= len(component.get("items") or []) <= 10:
+                return "a media gallery holds 1 to 10 items"
+        return None
+
     def _create_message(
         self,
         channel_id: int,
@@ -611,6 +682,8 @@ class DiscordDouble:
         *,
         interaction: Interaction | None = None,
     ) -> StoredMessage:
+        if problem := self._check_message({}, body, files):
+            raise InvalidBody(problem)
         message_id = snowflake()
         data: dict[str, Any] = {
             "id": str(message_id),
@@ -656,6 +729,8 @@ class DiscordDouble:
         self, message: StoredMessage, body: dict[str, Any], files: dict[str, tuple[str, bytes]]
     ) -> None:
         data = message.data
+        if problem := self._check_message(data, body, files):
+            raise InvalidBody(problem)
         for key in ("content", "embeds", "components", "flags"):
             if key in body:
                 data[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
@@ -698,7 +773,6 @@ class DiscordDouble:
                 status=400,
             )
         kind = body["type"]
-        interaction.response_type = kind
         data = body.get("data") or {}
         interaction.ephemeral = bool((data.get("flags") or 0) & 64)
         resource: dict[str, Any] = {"type": kind}
@@ -714,6 +788,9 @@ class DiscordDouble:
             interaction.choices = data.get("choices", [])
         elif kind == 7 and interaction.message_id is not None:  # update the button's message
             self._edit_message(self.messages[interaction.message_id], data, files)
+        if kind in (6, 7) and interaction.message_id is not None:
+            interaction.original_id = interaction.message_id  # @original is the button's message
+        interaction.response_type = kind  # only once the answer was taken
         response = {
             "interaction": {
                 "id": str(interaction.id),
@@ -752,7 +829,8 @@ class DiscordDouble:
             return _json(message.data)
         if method == "PATCH":
             if target == "@original" and message.data.get("flags", 0) & 128:
-                body = {**(body or {}), "flags": message.data["flags"] & ~128}
+                flags = (message.data["flags"] | ((body or {}).get("flags") or 0)) & ~128
+                body = {**(body or {}), "flags": flags}
             self._edit_message(message, body or {}, files)
             return _json(message.data)
         if method == "DELETE":

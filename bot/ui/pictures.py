@@ -1,0 +1,48 @@
+"""Small pictures the bot's messages show: thumbnails of styles and a before/after comparison.
+
+Pillow only (the bot behind a broker has no torch); callers run these off the event loop.
+"""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image, ImageDraw, ImageOps
+
+THUMBNAIL_PX = 320
+_GAP = 8
+_LABEL_HEIGHT = 28
+
+
+def thumbnail(data: bytes, *, max_px: int = THUMBNAIL_PX) -> bytes:
+    """``data`` (any image Pillow reads) as a JPEG at most ``max_px`` on its long side."""
+    with Image.open(io.BytesIO(data)) as opened:
+        image = ImageOps.exif_transpose(opened).convert("RGB")
+    image.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)
+    return _jpeg(image)
+
+
+def before_after(before: bytes, after: bytes, *, height: int = 512) -> bytes:
+    """The content photo and the result side by side at one height, labelled, as a JPEG."""
+    with Image.open(io.BytesIO(before)) as first, Image.open(io.BytesIO(after)) as second:
+        left = _at_height(ImageOps.exif_transpose(first).convert("RGB"), height)
+        right = _at_height(second.convert("RGB"), height)
+    width = left.width + _GAP + right.width
+    sheet = Image.new("RGB", (width, height + _LABEL_HEIGHT), (32, 34, 37))
+    sheet.paste(left, (0, _LABEL_HEIGHT))
+    sheet.paste(right, (left.width + _GAP, _LABEL_HEIGHT))
+    draw = ImageDraw.Draw(sheet)
+    for text, x in (("before", 6), ("after", left.width + _GAP + 6)):
+        draw.text((x, 7), text, fill=(235, 235, 235))
+    return _jpeg(sheet)
+
+
+def _at_height(image: Image.Image, height: int) -> Image.Image:
+    width = max(1, round(image.width * height / image.height))
+    return image.resize((width, height), Image.Resampling.LANCZOS)
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=88)
+    return out.getvalue()
