@@ -18,7 +18,7 @@ from bot.looplag import LoopLagMonitor
 from bot.settings import BotSettings
 from bot.store import JobJournal, Store
 from bot.ui.gallery import GalleryEntry, PageButton, entries_for
-from bot.ui.views import CancelButton, RerunButton
+from bot.ui.views import CancelButton, DeleteButton, InfoButton, RerunButton
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class StyleBot(commands.Bot):
         )
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        self.add_dynamic_items(CancelButton, RerunButton, PageButton)
+        self.add_dynamic_items(CancelButton, RerunButton, InfoButton, DeleteButton, PageButton)
         await self.service.start()
         self.loop_lag.start()
         if self.settings.sync_commands:

@@ -1,7 +1,12 @@
-"""The message that ends a job: the picture (or why there is none), pinging the member."""
+"""The message that ends a job: the picture (or why there is none), pinging the member.
+
+A finished picture goes out as a result card (:mod:`bot.ui.card`); where Discord will not take
+the card (permissions, size, a bad component), the same picture goes out as a plain message
+with the parameters and the re-run buttons, and a failed job as a line of text."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 from collections.abc import Callable
@@ -10,6 +15,7 @@ from typing import Any
 import discord
 
 from bot.jobs.job import Job, JobState
+from bot.ui.card import CardPictures, card_pictures, result_card
 from bot.ui.embeds import result_text
 from bot.ui.pacing import ChannelPacer
 from bot.ui.replies import Replier
@@ -29,6 +35,15 @@ async def announce(
     Discord took neither that nor a plain message in the channel."""
     if replier is None or job.state is JobState.CANCELLED:
         return True
+    card = await _card(job)
+    if card is not None:
+        try:
+            await replier.send(**result_card(job, card))
+            return True
+        except discord.HTTPException as exc:
+            log.warning(
+                "job %s: the result card was refused (%s); sending the plain one", job.id, exc
+            )
     try:
         await replier.send(**announcement(job))
     except discord.HTTPException as exc:
@@ -40,6 +55,17 @@ async def announce(
             log.exception("job %s: could not deliver; it stays in the journal", job.id)
             return False
     return True
+
+
+async def _card(job: Job) -> CardPictures | None:
+    """The card's small pictures, or None where the job has no picture or they cannot be made."""
+    if job.state is not JobState.DONE or job.result is None:
+        return None
+    try:
+        return await asyncio.to_thread(card_pictures, job)
+    except (OSError, ValueError) as exc:  # Pillow could not read or write one of them
+        log.warning("job %s: no result card (%s)", job.id, exc)
+        return None
 
 
 def announcement(job: Job) -> dict[str, Any]:

@@ -5,6 +5,7 @@ backend's business (see :mod:`bot.jobs.backends`)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -25,7 +26,7 @@ from bot.jobs.runner import Runner
 from bot.looplag import LagSnapshot
 from bot.settings import BotSettings
 from bot.store import Store
-from bot.ui.embeds import status_embed
+from bot.ui.embeds import info_embed, status_embed
 from bot.ui.pacing import ChannelPacer
 from bot.ui.replies import InteractionReplier, Replier
 from bot.ui.status import StatusMessage
@@ -270,6 +271,41 @@ class JobService:
             await self._enqueue(job, replier, per_user=config.user_limit)
         except (RequestError, QueueRefused) as exc:
             await replier.refuse(str(exc))
+
+    async def info_from_button(self, job_id: str, interaction: discord.Interaction) -> None:
+        """A result's Info, to whoever pressed it, privately."""
+        job = await self.journal_safely(self.store.journal.load(job_id))
+        if job is None:
+            await InteractionReplier(interaction).refuse(
+                "I no longer keep the details of that job (they are kept "
+                f"{self.settings.retention_hours:g} hours)."
+            )
+            return
+        made = await self.journal_safely(self.store.journal.made(job_id))
+        request = job.command_message_id or job.status_message_id
+        where = job.guild_id if job.guild_id is not None else "@me"
+        link = (
+            f"https://discord.com/channels/{where}/{job.channel_id}/{request}" if request else None
+        )
+        await interaction.response.send_message(
+            embed=info_embed(job, made, link=link), ephemeral=True
+        )
+
+    async def delete_from_button(
+        self, job_id: str, owner_id: int, interaction: discord.Interaction
+    ) -> None:
+        """Delete a result card: its requester, or someone who may manage messages."""
+        member = interaction.user
+        if member.id != owner_id and not interaction.permissions.manage_messages:
+            await InteractionReplier(interaction).refuse(
+                "Only the member who asked for this picture, or someone with Manage Messages, "
+                "can delete it."
+            )
+            return
+        await interaction.response.defer()
+        with contextlib.suppress(discord.NotFound):  # already gone
+            await interaction.delete_original_response()  # the message the button is on
+        log.info("job %s: result deleted by %s (%d)", job_id, member, member.id)
 
     # -- the end of a job ---------------------------------------------------------------------
 

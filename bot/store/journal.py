@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import aiosqlite
 
@@ -112,15 +113,15 @@ class JobJournal:
     async def finished(self, job: Job) -> None:
         """The member has been answered (or the job was cancelled): it is out of the queue.
 
-        Its result is let go (it is on Discord now); its inputs stay until the sweep, for the
-        rerun buttons."""
+        Its picture is let go (it is on Discord now), what made it is kept for the Info button;
+        its inputs stay until the sweep, for the rerun buttons."""
         assert job.state.finished
         now = time.time()
         async with self._database.transaction() as db:
             await db.execute(
                 """
                 UPDATE jobs SET state = ?, error = ?, updated_at = ?, finished_at = ?,
-                    result_digest = NULL, result_meta = NULL
+                    result_digest = NULL
                 WHERE id = ?
                 """,
                 (str(job.state), job.error, now, now, job.id),
@@ -160,6 +161,20 @@ class JobJournal:
             row = await cursor.fetchone()
             job = await _job(db, row) if row is not None else None
         return job if isinstance(job, Job) else None
+
+    async def made(self, job_id: str) -> dict[str, Any] | None:
+        """How a finished job's picture was made (format, size, elapsed, device, precision,
+        finished_at), or None if it made none or is forgotten."""
+        async with self._database.transaction() as db:
+            cursor = await db.execute(
+                "SELECT result_meta, finished_at FROM jobs WHERE id = ?", (job_id,)
+            )
+            row = await cursor.fetchone()
+        if row is None or row["result_meta"] is None:
+            return None
+        meta: dict[str, Any] = json.loads(row["result_meta"])
+        meta["finished_at"] = row["finished_at"]
+        return meta
 
     async def sweep(self, *, older_than: float) -> Swept:
         """Forget jobs finished before ``older_than`` (a time.time()) and unused images."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 import discord
 
 from bot.jobs.job import Job, JobState
@@ -159,4 +162,43 @@ def queue_embed(running: list[Job], waiting: list[Job]) -> discord.Embed:
         lines.append(f"\u2026 and {len(waiting) - 20} more")
     embed.description = "\n".join(lines)
     embed.set_footer(text=f"{len(running)} running \u00b7 {len(waiting)} waiting")
+    return embed
+
+
+# Who chose a knob, in words, highest precedence first (the rest are the bot's defaults).
+CHOSEN_BY = {"member": "you, in this request", "personal": "your /prefer", "server": "this server"}
+
+
+def info_embed(job: Job, made: dict[str, Any] | None, *, link: str | None) -> discord.Embed:
+    """A result's Info: every parameter with who chose it, the time, device and precision,
+    and a link to the request."""
+    embed = discord.Embed(title=f"Job {job.id}", colour=discord.Colour.blurple())
+    values = job.params.as_strings()
+    lines = []
+    for name, value in values.items():
+        if value in ("", None):
+            continue
+        who = CHOSEN_BY.get(job.sources.get(name, ""), "default")
+        lines.append(f"`{flag_name(name)} {clip(str(value), 60)}` \u2014 {who}")
+    if job.gallery:
+        lines.append(f"`--style {job.gallery}` \u2014 you")
+    if job.preset:
+        lines.append(f"`--preset {job.preset}` \u2014 you")
+    embed.description = clip(
+        "Precedence: your flags > your `/prefer` > this server's settings > the defaults.\n"
+        + "\n".join(lines),
+        4000,
+    )
+    if made is not None:
+        width, height = made.get("size") or (0, 0)
+        embed.add_field(name="Picture", value=f"{width}\u00d7{height} {made.get('format')}")
+        embed.add_field(name="Time", value=duration(float(made.get("elapsed") or 0)))
+        embed.add_field(name="Device", value=f"{made.get('device')}, {made.get('precision')}")
+    styles = ", ".join(image.name for image in job.styles)
+    embed.add_field(name="Made from", value=clip(f"{job.content.name} in {styles}", 1000),
+                    inline=False)  # fmt: skip
+    if link:
+        embed.add_field(name="Request", value=f"[jump to it]({link})", inline=False)
+    embed.set_footer(text=f"asked by {job.owner_name}")
+    embed.timestamp = datetime.fromtimestamp(job.created_at, UTC)
     return embed

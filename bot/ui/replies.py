@@ -71,6 +71,8 @@ class InteractionReplier:
                 self._original_used = True  # a deferred "thinking..." answer becomes this message
                 if "file" in kwargs:
                     kwargs["attachments"] = [kwargs.pop("file")]
+                if "files" in kwargs:
+                    kwargs["attachments"] = kwargs.pop("files")
                 return await interaction.edit_original_response(**kwargs)
             return await interaction.followup.send(wait=True, **kwargs)
         channel = interaction.channel

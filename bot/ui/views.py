@@ -23,6 +23,12 @@ class JobButtons(Protocol):
         self, job_id: str, change: str, interaction: discord.Interaction
     ) -> None: ...
 
+    async def info_from_button(self, job_id: str, interaction: discord.Interaction) -> None: ...
+
+    async def delete_from_button(
+        self, job_id: str, owner_id: int, interaction: discord.Interaction
+    ) -> None: ...
+
 
 class _HasJobButtons(Protocol):
     service: JobButtons
@@ -89,6 +95,67 @@ class RerunButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         await _buttons(interaction).rerun_from_button(self.job_id, self.change, interaction)
+
+
+class InfoButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"stylebot:info:(?P<job>[0-9a-f]{12})",
+):
+    def __init__(self, job_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Info",
+                emoji="\u2139\ufe0f",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"stylebot:info:{job_id}",
+            )
+        )
+        self.job_id = job_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: object,
+        /,
+    ) -> InfoButton:
+        return cls(match["job"])  # type: ignore[index]
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _buttons(interaction).info_from_button(self.job_id, interaction)
+
+
+class DeleteButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"stylebot:delete:(?P<job>[0-9a-f]{12}):(?P<owner>\d{1,20})",
+):
+    """Deletes the card; the owner is in the custom id, so it works after the job is swept."""
+
+    def __init__(self, job_id: str, owner_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Delete",
+                emoji="\U0001f5d1\ufe0f",
+                style=discord.ButtonStyle.danger,
+                custom_id=f"stylebot:delete:{job_id}:{owner_id}",
+            )
+        )
+        self.job_id = job_id
+        self.owner_id = owner_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: object,
+        /,
+    ) -> DeleteButton:
+        return cls(match["job"], int(match["owner"]))  # type: ignore[index]
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _buttons(interaction).delete_from_button(self.job_id, self.owner_id, interaction)
 
 
 def cancel_view(job_id: str) -> discord.ui.View:

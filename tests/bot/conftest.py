@@ -111,7 +111,7 @@ def pair(double: DiscordDouble, image_bytes: Callable[[str], bytes]) -> list[dic
 
 def results(double: DiscordDouble) -> list[StoredMessage]:
     """The bot's messages that carry a finished picture."""
-    return [m for m in double.bot_messages() if m.attachments and "here is" in m.data["content"]]
+    return [m for m in double.bot_messages() if m.attachments and "here is" in m.text]
 
 
 def title(message: StoredMessage | dict[str, Any]) -> str | None:

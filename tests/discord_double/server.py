@@ -123,6 +123,13 @@ class StoredMessage:
     def attachments(self) -> list[dict[str, Any]]:
         return self.data.get("attachments", [])
 
+    @property
+    def text(self) -> str:
+        """What a member reads: the content, or a V2 message's text displays."""
+        shown = [c["content"] for c in walk_components(self.data.get("components") or [])
+                 if c.get("type") == 10]  # fmt: skip
+        return "\n".join([self.data.get("content") or "", *shown]).strip()
+
 
 @dataclass
 class Interaction:
@@ -164,6 +171,7 @@ class DiscordDouble:
         self.identifies: list[dict[str, Any]] = []
         self.rate_limited: list[Call] = []
         self.invalid: list[tuple[Call, str]] = []  # bodies refused with 400, and why
+        self.refuse_components_v2 = False  # a test's way to make Discord refuse every card
         self.faults: list[Fault] = []
         self.resumes = 0
         self.cdn_requests: list[str] = []
@@ -547,7 +555,15 @@ class DiscordDouble:
             except InvalidBody as exc:
                 self.invalid.append((call, str(exc)))
                 response = _json(
-                    {"message": "Invalid Form Body", "code": 50035, "errors": str(exc)},
+                    {
+                        "message": "Invalid Form Body",
+                        "code": 50035,
+                        "errors": {
+                            "components": {
+                                "_errors": [{"code": "COMPONENT_INVALID", "message": str(exc)}]
+                            }
+                        },
+                    },
                     status=400,
                 )
             response.headers.update(headers)
@@ -658,6 +674,8 @@ class DiscordDouble:
         flags = body.get("flags", data.get("flags") or 0) or 0
         if not flags & IS_COMPONENTS_V2:
             return None
+        if self.refuse_components_v2:
+            return "this channel does not take Components V2 messages (set by the test)"
         if body.get("content") or body.get("embeds"):
             return "content and embeds cannot be used with the IS_COMPONENTS_V2 flag"
         components = body.get("components", data.get("components")) or []

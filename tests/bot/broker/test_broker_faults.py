@@ -89,8 +89,8 @@ async def test_a_bot_killed_while_a_worker_paints_delivers_each_result_once_afte
         await double.wait_for(lambda: set(delivered(double)) == ids, timeout=90)
         await asyncio.sleep(2)
         assert delivered(double) == Counter({i: 1 for i in ids})
-        notice = next(m for m in double.bot_messages() if m.data["content"].startswith("I rest"))
-        assert f"`{job_id(long_status)}` (following it again)" in notice.data["content"]
+        notice = next(m for m in double.bot_messages() if m.text.startswith("I rest"))
+        assert f"`{job_id(long_status)}` (following it again)" in notice.text
         await double.wait_for(lambda: title(long_status) == title(short_status) == "Done")
         # The long job was painted once: the restarted bot followed the worker's run.
         assert (
@@ -115,7 +115,7 @@ async def test_redis_stopped_and_started_again(double, redis_server, workers, im
         refused_at = time.monotonic()
         asked = await double.post_message(bob, "!stylize", pair(double, image_bytes))
         (answer,) = await double.wait_for(lambda: double.replies_to(asked.id), timeout=15)
-        assert "painting queue is unavailable" in answer.data["content"]
+        assert "painting queue is unavailable" in answer.text
         assert time.monotonic() - refused_at < 10  # said at once, not after hanging
 
         redis_server.start()
@@ -159,10 +159,8 @@ async def test_workers_with_another_engine_or_other_weights_refuse_the_job(
             command = await double.post_message(alice, "!stylize", pair(double, image_bytes))
             status = (await double.wait_for(lambda c=command: double.replies_to(c.id)))[0]
             await double.wait_for(lambda s=status: edit_titles(s)[-1:] == ["Failed"], timeout=60)
-            failure = [
-                m for m in double.bot_messages() if "failed: no painter" in m.data["content"]
-            ]
-            assert len(failure) == number + 1 and says in failure[-1].data["content"]
+            failure = [m for m in double.bot_messages() if "failed: no painter" in m.text]
+            assert len(failure) == number + 1 and says in failure[-1].text
             log = workers.log(number)
             assert re.search(r"ERROR .*refusing job \w+ .*" + re.escape(says), log), log
             assert "painted" not in log

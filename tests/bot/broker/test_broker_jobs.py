@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tests.bot.broker.processes import HEARTBEAT
 from tests.bot.conftest import bot_settings, decode, edit_titles, pair, results, running, title
+from tests.discord_double.server import custom_ids
 
 
 def broker_settings(double, redis_server, **overrides):
@@ -29,7 +30,7 @@ async def test_a_job_goes_to_a_worker_process_and_its_picture_comes_back(
         await double.wait_for(lambda: edit_titles(status)[-1:] == ["Done"])
     image = decode(double.attachment_bytes(delivered.attachments[0]))
     assert max(image.size) == 64
-    assert "--seed 5" in delivered.data["content"] and "cpu" in delivered.data["content"]
+    assert "--seed 5" in delivered.text and "cpu" in delivered.text
     painting = [data for _, data in status.edits if title(data) == "Painting\u2026"]
     assert painting, "no progress edit was shown"
     assert "Iteration" in painting[-1]["embeds"][0]["description"]
@@ -83,11 +84,10 @@ async def test_a_rerun_button_and_a_slash_command_go_through_the_workers_too(
         await double.run_slash(alice, "stylize", {"size": 48}, {"content": content, "style": style})
         (first,) = await double.wait_for(lambda: results(double), timeout=60)
         assert max(decode(double.attachment_bytes(first.attachments[0])).size) == 48
-        more = next(c["custom_id"] for row in first.data["components"]
-                    for c in row["components"] if c["custom_id"].endswith(":style"))  # fmt: skip
+        more = next(c for c in custom_ids(first.data) if c.endswith(":style"))
         await double.press(alice, first.id, more)
         later = await double.wait_for(lambda: results(double)[1:], timeout=60)
-        assert "--style-weight 16" in later[0].data["content"]
+        assert "--style-weight 16" in later[0].text
 
 
 # Run the worker with the engine's simulated faults (the device layer raises them as a real
@@ -111,7 +111,7 @@ async def test_out_of_memory_on_a_worker_is_retried_smaller(
         alice = double.add_user("alice")
         await double.post_message(alice, "!stylize --size 64", pair(double, image_bytes))
         (delivered,) = await double.wait_for(lambda: results(double), timeout=60)
-    text = delivered.data["content"]
+    text = delivered.text
     assert "ran out of memory at size 64" in text and "--size 48" in text
     assert max(decode(double.attachment_bytes(delivered.attachments[0])).size) == 48
 
@@ -125,9 +125,9 @@ async def test_an_engine_error_on_a_worker_is_told_to_the_member(
         alice = double.add_user("alice")
         command = await double.post_message(alice, "!stylize", pair(double, image_bytes))
         answer = await double.wait_for(
-            lambda: [m for m in double.bot_messages() if "failed" in m.data["content"]]
+            lambda: [m for m in double.bot_messages() if "failed" in m.text]
         )
-        assert "I could not paint this: x is odd." in answer[0].data["content"]
+        assert "I could not paint this: x is odd." in answer[0].text
         status = double.replies_to(command.id)[0]
         await double.wait_for(lambda: edit_titles(status)[-1:] == ["Failed"])
         await double.post_message(alice, "!stylize", pair(double, image_bytes))

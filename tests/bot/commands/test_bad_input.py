@@ -10,7 +10,7 @@ from tests.bot.conftest import pair, results
 async def refusal(double, author, text, attachments=None, **kwargs) -> str:
     message = await double.post_message(author, text, attachments, **kwargs)
     reply = (await double.wait_for(lambda: double.replies_to(message.id)))[0]
-    return reply.data["content"]
+    return reply.text
 
 
 @pytest.mark.parametrize(
@@ -80,10 +80,10 @@ async def test_slash_refusals_are_answered_in_the_interaction(bot, double, image
     interaction = await double.run_slash(alice, "stylize", {}, {"content": content, "style": html})
     await double.wait_for(lambda: interaction.original_id)
     original = double.messages[interaction.original_id]
-    await double.wait_for(lambda: "not in an image format" in original.data["content"])
+    await double.wait_for(lambda: "not in an image format" in original.text)
     bad_flag = await double.run_slash(
         alice, "stylize", {"options": "--bogus 1"}, {"content": content, "style": content}
     )
     await double.wait_for(lambda: bad_flag.original_id)
     assert bad_flag.ephemeral
-    assert "not an option" in double.messages[bad_flag.original_id].data["content"]
+    assert "not an option" in double.messages[bad_flag.original_id].text

@@ -59,14 +59,14 @@ async def test_a_built_in_style_by_name_in_text_and_slash(bot, double, image_byt
     photo = double.upload("photo.jpg", image_bytes("chelsea.jpg"), "image/jpeg")
     await double.post_message(alice, "!stylize --style great-wave --seed 2", [photo])
     (first,) = await double.wait_for(lambda: results(double), timeout=60)
-    assert "--style great_wave" in first.data["content"]
+    assert "--style great_wave" in first.text
 
     choices = await double.autocomplete(alice, "stylize", "style_name", "hokus")
     assert [c["value"] for c in choices] == ["great_wave"]
     photo = double.upload("photo.jpg", image_bytes("chelsea.jpg"), "image/jpeg")
     await double.run_slash(alice, "stylize", {"style_name": "udnie"}, {"content": photo})
     await double.wait_for(lambda: len(results(double)) == 2, timeout=60)
-    assert "--style udnie" in results(double)[1].data["content"]
+    assert "--style udnie" in results(double)[1].text
 
 
 async def test_a_style_name_that_does_not_exist_suggests_the_nearest(bot, double, image_bytes):
@@ -74,8 +74,8 @@ async def test_a_style_name_that_does_not_exist_suggests_the_nearest(bot, double
     photo = double.upload("photo.jpg", image_bytes("chelsea.jpg"), "image/jpeg")
     command = await double.post_message(alice, "!stylize --style grate_wave", [photo])
     (reply,) = await double.wait_for(lambda: double.replies_to(command.id))
-    assert "no built-in style `grate_wave`" in reply.data["content"]
-    assert "`great_wave`" in reply.data["content"]
+    assert "no built-in style `grate_wave`" in reply.text
+    assert "`great_wave`" in reply.text
     assert double.cdn_requests == [], "nothing is downloaded for a request that cannot run"
 
     interaction = await double.run_slash(alice, "stylize", {"style_name": "starry"},

@@ -18,7 +18,7 @@ async def test_commands_are_rate_limited_per_member_text_and_slash_together(doub
         await double.wait_for(lambda: double.replies_to(sent[3].id))
         answers = [double.replies_to(m.id) for m in sent]
         assert all(a and "StyleBot queue" in str(a[0].data["embeds"]) for a in answers[:3])
-        assert "Slow down: StyleBot takes 3 commands per 60 s" in answers[3][0].data["content"]
+        assert "Slow down: StyleBot takes 3 commands per 60 s" in answers[3][0].text
         slash = await double.run_slash(spammer, "queue")
         await double.wait_for(lambda: slash.original_id)
         told = double.messages[slash.original_id].data
@@ -52,7 +52,7 @@ async def test_the_token_never_appears_in_logs_replies_or_errors(image_bytes, ca
                 with simulated_faults(errors=[RuntimeError("engine exploded")]):
                     await double.post_message(alice, "!stylize", pair(double, image_bytes))
                     await double.wait_for(
-                        lambda: any("failed" in m.data["content"] for m in double.bot_messages())
+                        lambda: any("failed" in m.text for m in double.bot_messages())
                     )
                 await double.post_message(alice, "!styleset set size 64")  # refused, logged
                 await double.post_message(alice, "!stylize --size nan", pair(double, image_bytes))

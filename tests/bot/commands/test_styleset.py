@@ -37,7 +37,7 @@ async def say(double, author, text, attachments=None, **kwargs) -> str:
     """Post a text command and return the bot's reply to it."""
     message = await double.post_message(author, text, attachments, **kwargs)
     reply = (await double.wait_for(lambda: double.replies_to(message.id)))[0]
-    return reply.data["content"] or str(reply.data["embeds"])
+    return reply.text or str(reply.data["embeds"])
 
 
 async def slash(double, user, *path, options=None, attachments=None) -> str:
@@ -106,7 +106,7 @@ async def test_an_admins_settings_shape_the_next_job_and_members_flags_win(serve
 
     await double.post_message(member, "!stylize --iterations 3", pair(double, image_bytes))
     (result,) = await double.wait_for(lambda: results(double), timeout=60)
-    text = result.data["content"]
+    text = result.text
     assert "--style-weight 60" in text and "--iterations 3" in text
     assert "--preserve-color luminance" in text
     assert "Chosen by you: `--iterations`" in text
@@ -159,7 +159,7 @@ async def test_a_preset_round_trips(server, image_bytes):
     photo = double.upload("photo.jpg", image_bytes("chelsea.jpg"), "image/jpeg")
     await double.post_message(member, "!stylize --preset starry", [photo])
     (result,) = await double.wait_for(lambda: results(double), timeout=60)
-    assert "--preset starry" in result.data["content"]
+    assert "--preset starry" in result.text
 
     photo = double.upload("photo.jpg", image_bytes("chelsea.jpg"), "image/jpeg")
     await double.run_slash(member, "stylize", {"preset": "starry"}, {"content": photo})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 from tests.bot.conftest import bot_settings, decode, edit_titles, pair, results, running, title
+from tests.discord_double.server import custom_ids
 
 
 async def test_text_command_queues_runs_and_delivers_an_image(bot, double, image_bytes):
@@ -16,10 +17,11 @@ async def test_text_command_queues_runs_and_delivers_an_image(bot, double, image
     assert title(status) is not None
     image = decode(double.attachment_bytes(delivered.attachments[0]))
     assert max(image.size) == 32
-    assert f"<@{alice.id}>" in delivered.data["content"]
-    assert "--seed 3" in delivered.data["content"]
-    buttons = [c["custom_id"] for row in delivered.data["components"] for c in row["components"]]
-    assert [b.rsplit(":", 1)[1] for b in buttons] == ["style", "content", "size"]
+    assert f"<@{alice.id}>" in delivered.text
+    assert "--seed 3" in delivered.text
+    buttons = custom_ids(delivered.data)
+    assert [b.split(":")[1] for b in buttons] == ["again"] * 3 + ["info", "delete"]
+    assert [b.rsplit(":", 1)[1] for b in buttons[:3]] == ["style", "content", "size"]
     await double.wait_for(lambda: edit_titles(status)[-1:] == ["Done"])
     assert double.rate_limited == []
 
@@ -70,8 +72,8 @@ async def test_slash_command_with_typed_options(bot, double, image_bytes):
     original = double.messages[interaction.original_id]
     assert title(original) is not None
     assert max(decode(double.attachment_bytes(delivered.attachments[0])).size) == 48
-    assert "--style-weight 50" in delivered.data["content"]
-    assert "--tv-weight 2" in delivered.data["content"]
+    assert "--style-weight 50" in delivered.text
+    assert "--tv-weight 2" in delivered.text
 
 
 async def test_reply_to_a_photo_with_only_the_style_attached(bot, double, image_bytes):
@@ -104,11 +106,11 @@ async def test_run_again_with_more_style(bot, double, image_bytes):
     alice = double.add_user("alice")
     await double.post_message(alice, "!stylize --style-weight 40", pair(double, image_bytes))
     first = (await double.wait_for(lambda: results(double), timeout=60))[0]
-    more_style = first.data["components"][0]["components"][0]["custom_id"]
+    more_style = custom_ids(first.data)[0]
     await double.press(alice, first.id, more_style)
     second = (await double.wait_for(lambda: results(double)[1:], timeout=60))[0]
-    assert "--style-weight 80" in second.data["content"]
-    larger = first.data["components"][0]["components"][2]["custom_id"]
+    assert "--style-weight 80" in second.text
+    larger = custom_ids(first.data)[2]
     await double.press(alice, first.id, larger)
     third = (await double.wait_for(lambda: results(double)[2:], timeout=60))[0]
     assert max(decode(double.attachment_bytes(third.attachments[0])).size) == 48
@@ -144,7 +146,7 @@ async def test_a_queue_that_fills_during_the_download_refuses_and_journals_nothi
         answers = [
             (await double.wait_for(lambda m=m: double.replies_to(m.id)))[0] for m in (first, second)
         ]
-        assert sorted(title(a) or a.data["content"][:20] for a in answers) == [
+        assert sorted(title(a) or a.text[:20] for a in answers) == [
             "Queued",
             "The queue is full (1",
         ]

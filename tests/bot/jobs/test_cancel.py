@@ -12,7 +12,7 @@ def cancel_id(status) -> str:
 
 async def answer(double, interaction) -> str:
     await double.wait_for(lambda: interaction.original_id)
-    return double.messages[interaction.original_id].data["content"]
+    return double.messages[interaction.original_id].text
 
 
 async def test_cancel_queued_and_running_jobs(double, image_bytes):

@@ -18,13 +18,13 @@ async def test_jobs_from_two_members_interleave(double, image_bytes):
         await double.wait_for(lambda: len(bot.service.queue) == 2)
         third = await double.post_message(alice, "!stylize", pair(double, image_bytes))
         refused = (await double.wait_for(lambda: double.replies_to(third.id)))[0]
-        assert "limit is 3" in refused.data["content"]
+        assert "limit is 3" in refused.text
         bobs = await double.post_message(bob, "!stylize", pair(double, image_bytes))
         bob_status = (await double.wait_for(lambda: double.replies_to(bobs.id)))[0]
         assert "Position **1** of 3" in bob_status.data["embeds"][0]["description"]
 
         done = await double.wait_for(lambda: len(results(double)) == 4 and results(double))
-        owners = [m.data["content"].split(">", 1)[0] for m in done]
+        owners = [m.text.split(">", 1)[0] for m in done]
         assert owners == [f"<@{u.id}" for u in (alice, bob, alice, alice)]
         assert double.replies_to(first.id)
         assert double.rate_limited == []

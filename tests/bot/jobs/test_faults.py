@@ -15,7 +15,7 @@ from tests.bot.conftest import bot_settings, decode, edit_titles, pair, results,
 
 
 def failures(double) -> list[str]:
-    return [m.data["content"] for m in double.bot_messages() if " failed: " in m.data["content"]]
+    return [m.text for m in double.bot_messages() if " failed: " in m.text]
 
 
 async def test_out_of_memory_is_retried_once_at_a_smaller_size(bot, double, image_bytes):
@@ -25,7 +25,7 @@ async def test_out_of_memory_is_retried_once_at_a_smaller_size(bot, double, imag
         (result,) = await double.wait_for(lambda: results(double), timeout=60)
     assert faults.out_of_memory == 1
     assert max(decode(double.attachment_bytes(result.attachments[0])).size) == 48
-    assert "ran out of memory at size 64, so this one is 48" in result.data["content"]
+    assert "ran out of memory at size 64, so this one is 48" in result.text
     assert bot.service.worker_count == 1
 
 
@@ -58,7 +58,7 @@ async def test_a_job_too_large_for_the_hosts_free_memory_is_painted_smaller_or_r
     await double.post_message(alice, "!stylize --size 64", pair(double, image_bytes))
     (result,) = await double.wait_for(lambda: results(double), timeout=60)
     assert max(decode(double.attachment_bytes(result.attachments[0])).size) == 48
-    assert "so this one is 48" in result.data["content"]
+    assert "so this one is 48" in result.text
 
     meminfo.write_text("MemAvailable: 1024 kB\n")
     await double.post_message(alice, "!stylize", pair(double, image_bytes))

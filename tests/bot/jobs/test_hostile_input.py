@@ -48,7 +48,7 @@ async def test_every_hostile_input_gets_one_clear_answer(image_bytes, tmp_path, 
                 for case in cases:
                     finals = outcome(double, sent[case.name])
                     kinds = [kind for kind, _ in finals]
-                    texts = [r.data["content"] for r in double.replies_to(sent[case.name].id)]
+                    texts = [r.text for r in double.replies_to(sent[case.name].id)]
                     if len(finals) != 1:
                         wrong.append(f"{case.name}: {len(finals)} final answers {texts}")
                     elif case.expect == DONE and kinds != ["done"]:

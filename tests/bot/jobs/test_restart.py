@@ -96,11 +96,9 @@ async def test_a_killed_bot_finishes_every_job_exactly_once_after_a_restart(
         await double.wait_for(lambda: set(delivered(double)) == ids, timeout=120)
         await asyncio.sleep(2)  # anything more would be a duplicate
         assert delivered(double) == Counter({i: 1 for i in ids})
-        notice = next(
-            m for m in double.bot_messages() if m.data["content"].startswith("I restarted")
-        )
-        assert f"`{job_id(running_status)}` (starting over)" in notice.data["content"]
-        assert notice.data["content"].count("(back in the queue)") == 3
+        notice = next(m for m in double.bot_messages() if m.text.startswith("I restarted"))
+        assert f"`{job_id(running_status)}` (starting over)" in notice.text
+        assert notice.text.count("(back in the queue)") == 3
         # The old status messages were picked up again and end as done.
         await double.wait_for(lambda: all(title(s) == "Done" for s in statuses), timeout=30)
     finally:
@@ -151,17 +149,13 @@ async def test_journal_entries_left_by_a_crash_are_settled_at_start_up(
         assert painted.id in result.attachments[0]["filename"]
         assert double.attachment_bytes(result.attachments[0]) == picture  # not painted again
         gave_up = await double.wait_for(
-            lambda: [
-                m for m in double.bot_messages() if f"`{doomed.id}` failed" in m.data["content"]
-            ]
+            lambda: [m for m in double.bot_messages() if f"`{doomed.id}` failed" in m.text]
         )
-        assert "cut off 3 times" in gave_up[0].data["content"]
+        assert "cut off 3 times" in gave_up[0].text
         notice = await double.wait_for(
-            lambda: [
-                m for m in double.bot_messages() if "could not be resumed" in m.data["content"]
-            ]
+            lambda: [m for m in double.bot_messages() if "could not be resumed" in m.text]
         )
-        assert broken.id in notice[0].data["content"]
+        assert broken.id in notice[0].text
         await double.wait_for(lambda: not bot.service.jobs)
         await asyncio.sleep(0.5)
         assert await bot.service.store.journal.unfinished() == ([], [])
