@@ -44,6 +44,8 @@ async def announce(
             log.warning(
                 "job %s: the result card was refused (%s); sending the plain one", job.id, exc
             )
+        except Exception:  # a fault in building the card must not cost the member the picture
+            log.exception("job %s: the result card failed; sending the plain one", job.id)
     try:
         await replier.send(**announcement(job))
     except discord.HTTPException as exc:
