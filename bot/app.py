@@ -22,7 +22,12 @@ from bot.ui.views import CancelButton, DeleteButton, InfoButton, RerunButton
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.commands.stylize", "bot.commands.styleset", "bot.commands.gallery")
+EXTENSIONS = (
+    "bot.commands.stylize",
+    "bot.commands.styleset",
+    "bot.commands.gallery",
+    "bot.commands.prefer",
+)
 
 
 def make_backend(settings: BotSettings, journal: JobJournal) -> Backend:

@@ -8,11 +8,14 @@ from typing import TYPE_CHECKING, cast
 import discord
 from discord import app_commands
 
-from bot.gallery import matching
+from bot.gallery import Painting, matching
+from bot.jobs.preferences import favourites
 from bot.text import clip
 
 if TYPE_CHECKING:
     from bot.app import StyleBot
+
+_STAR = "\u2605 "  # a favourite, in the autocomplete list
 
 
 async def preset_choices(
@@ -34,8 +37,18 @@ async def preset_choices(
 async def style_choices(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    """Built-in styles whose name, title or painter contains what the member typed."""
-    return [
-        app_commands.Choice(name=clip(f"{p.name} \u2014 {p.caption}", 100), value=p.name)
-        for p in matching(current)
-    ][:25]
+    """Built-in styles whose name, title or painter contains what the member typed, the
+    member's favourites (``/prefer``) first."""
+    bot = cast("StyleBot", interaction.client)
+    liked = favourites(await bot.service.store.members.preferences(interaction.user.id))
+
+    def order(painting: Painting) -> tuple[bool, int]:
+        favourite = painting.name in liked
+        return (not favourite, liked.index(painting.name) if favourite else 0)
+
+    choices = []
+    for painting in sorted(matching(current), key=order):
+        star = _STAR if painting.name in liked else ""
+        label = clip(f"{star}{painting.name} \u2014 {painting.caption}", 100)
+        choices.append(app_commands.Choice(name=label, value=painting.name))
+    return choices[:25]

@@ -55,7 +55,7 @@ class Job:
     styles: tuple[InputImage, ...]
     params: StyleParams
     upload_limit: int
-    # Knobs someone chose, by name: "member" (their flags) or "server" (the server's settings);
+    # Knobs someone chose, by name: "member" (their flags), "personal" (their /prefer) or "server";
     # the rest are the bot's defaults.
     sources: dict[str, str] = field(default_factory=dict)
     preset: str | None = None  # the server's style preset this job used, if any

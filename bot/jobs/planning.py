@@ -4,7 +4,7 @@ bot's limits and the queue before anything is downloaded; and the parameters of 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import discord
@@ -14,6 +14,7 @@ from bot.gallery import UnknownStyle, find
 from bot.jobs.flags import RequestError, resolve_params
 from bot.jobs.guild_config import GuildConfig, resolve
 from bot.jobs.job import InputImage, Job
+from bot.jobs.preferences import with_preferences
 from bot.jobs.queue import FairQueue
 from bot.settings import BotSettings
 from bot.store import Store
@@ -76,7 +77,8 @@ class Planner:
         flags = dict(request.flags)
         preset_name = flags.pop("preset", None)
         gallery_name = flags.pop("style", None)
-        params, sources = self.params_for(flags, config)
+        preferences = await self.store.members.preferences(request.owner.id)
+        params, sources = self.params_for(flags, config, preferences)
         preset = None
         if preset_name is not None:
             preset = await self._preset(request.guild, preset_name)
@@ -101,14 +103,16 @@ class Planner:
         return Plan(config, params, sources, attachments, preset, gallery)
 
     def params_for(
-        self, flags: dict[str, str], config: GuildConfig
+        self, flags: dict[str, str], config: GuildConfig, preferences: Mapping[str, str]
     ) -> tuple[StyleParams, dict[str, str]]:
-        """A member's flags over the server's settings, within its limits (or RequestError);
-        with who chose each knob that was chosen."""
+        """A member's flags over their preferences over the server's settings, within its
+        limits (or RequestError); with who chose each knob that was chosen."""
+        base, preferred = with_preferences(config, preferences)
         params = resolve_params(
-            config.params, flags, max_size=config.max_size, max_iterations=config.max_iterations
+            base, flags, max_size=config.max_size, max_iterations=config.max_iterations
         )
         sources = {name: "server" for name in config.server_knobs}
+        sources.update({name: "personal" for name in preferred})
         sources.update({key.replace("-", "_"): "member" for key in flags})
         return params, sources
 

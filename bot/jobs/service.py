@@ -103,6 +103,7 @@ class JobService:
         while True:
             older_than = time.time() - self.settings.retention_hours * 3600
             try:
+                await self.store.members.sweep()  # expired styles, before their images go
                 swept = await self.store.journal.sweep(older_than=older_than)
             except Exception:
                 log.exception("journal clean-up failed; will try again")

@@ -1,4 +1,5 @@
-"""The bot's store: guild settings, style presets and the job journal, in one SQLite file."""
+"""The bot's store: guild settings, style presets, members' preferences and the job journal, in
+one SQLite file."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 from bot.store.database import Database, StoreError
 from bot.store.guilds import GuildSettingsStore
 from bot.store.journal import JobJournal, Swept, Unreadable
+from bot.store.members import MemberStore, RememberedStyle
 from bot.store.presets import Preset, PresetInfo, PresetStore
 
 
@@ -15,6 +17,7 @@ class Store:
         self.database = database
         self.guilds = GuildSettingsStore(database)
         self.presets = PresetStore(database)
+        self.members = MemberStore(database)
         self.journal = JobJournal(database)
 
     @classmethod
@@ -29,9 +32,11 @@ class Store:
 __all__ = [
     "GuildSettingsStore",
     "JobJournal",
+    "MemberStore",
     "Preset",
     "PresetInfo",
     "PresetStore",
+    "RememberedStyle",
     "Store",
     "StoreError",
     "Swept",

@@ -129,7 +129,11 @@ def result_text(job: Job) -> str:
     if job.preset:
         used += f" --preset {job.preset}"
     by = []
-    for source, who in (("member", "you"), ("server", "this server's settings")):
+    for source, who in (
+        ("member", "you"),
+        ("personal", "your /prefer"),
+        ("server", "this server's settings"),
+    ):
         flags = [f"`{flag_name(n)}`" for n, s in job.sources.items() if s == source]
         if flags:
             by.append(f"{who}: {', '.join(flags)}")
