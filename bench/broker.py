@@ -48,7 +48,7 @@ class Setup:
 
 
 def results(double: DiscordDouble) -> list[StoredMessage]:
-    return [m for m in double.bot_messages() if m.attachments and "here is" in m.data["content"]]
+    return [m for m in double.bot_messages() if m.attachments and "here is" in m.text]
 
 
 @asynccontextmanager

@@ -78,7 +78,7 @@ def outcome(double: DiscordDouble, command: StoredMessage) -> list[tuple[str, st
     """The final answers the bot gave to one command: (kind, detail) for each."""
     finals = []
     for reply in double.replies_to(command.id):
-        text = reply.data["content"]
+        text = reply.text
         if reply.attachments and "here is your picture" in text:
             finals.append(("done", ""))
         elif " failed: " in text:

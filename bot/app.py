@@ -27,6 +27,7 @@ EXTENSIONS = (
     "bot.commands.styleset",
     "bot.commands.gallery",
     "bot.commands.prefer",
+    "bot.commands.context_menus",
 )
 
 
@@ -80,6 +81,12 @@ class StyleBot(commands.Bot):
             ),
             activity=discord.Game(name=f"{settings.prefix}stylize \u00b7 /stylize"),
             tree_cls=StyleTree,
+            # Every command works in servers, in DMs with the bot and, installed to a member's
+            # account, in group DMs and servers the bot is not in (server settings: servers only).
+            allowed_contexts=app_commands.AppCommandContext(
+                guild=True, dm_channel=True, private_channel=True
+            ),
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=True),
         )
         self.rate_limit = MemberRateLimit(settings.command_rate, settings.command_window)
         self.add_check(self._text_rate_limit)
@@ -105,6 +112,7 @@ class StyleBot(commands.Bot):
             make_backend(self.settings, self.store.journal),
             self.get_partial_messageable,
             self.loop_lag.snapshot,
+            dm_for=lambda user_id: self.create_dm(discord.Object(user_id)),
         )
         for extension in EXTENSIONS:
             await self.load_extension(extension)

@@ -27,6 +27,7 @@ from styleengine import ParamError, StyleParams
 
 DISCORD_API_BASE = "https://discord.com/api/v10"
 DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
+DISCORD_CDN_URL = "https://cdn.discordapp.com"
 
 
 class PainterSettings(BaseSettings):
@@ -82,8 +83,9 @@ class WorkerSettings(PainterSettings):
 
 
 class BotSettings(PainterSettings):
-    """Environment variables: ``DISCORD_TOKEN``, ``DISCORD_API_BASE``, ``DISCORD_GATEWAY_URL``
-    and ``STYLEBOT_<FIELD>`` for the rest (``STYLEBOT_PREFIX``, ``STYLEBOT_USER_LIMIT``, ...)."""
+    """Environment variables: ``DISCORD_TOKEN``, ``DISCORD_API_BASE``, ``DISCORD_GATEWAY_URL``,
+    ``DISCORD_CDN_URL`` and ``STYLEBOT_<FIELD>`` for the rest (``STYLEBOT_PREFIX``,
+    ``STYLEBOT_USER_LIMIT``, ...)."""
 
     token: SecretStr = Field(
         validation_alias=AliasChoices("DISCORD_TOKEN", "STYLEBOT_TOKEN"),
@@ -98,6 +100,11 @@ class BotSettings(PainterSettings):
         DISCORD_GATEWAY_URL,
         validation_alias=AliasChoices("DISCORD_GATEWAY_URL", "STYLEBOT_GATEWAY_URL"),
         description="gateway websocket URL, replacing the whole default (for a gateway proxy)",
+    )
+    cdn_base: str = Field(
+        DISCORD_CDN_URL,
+        validation_alias=AliasChoices("DISCORD_CDN_URL", "STYLEBOT_CDN_URL"),
+        description="CDN base URL of avatars, replacing the whole default (for a proxy)",
     )
     prefix: str = Field("!", min_length=1, max_length=5, description="prefix of text commands")
     message_content: bool = Field(
@@ -135,6 +142,18 @@ class BotSettings(PainterSettings):
     )
     cleanup_interval: float = Field(
         3600.0, ge=1, le=7 * 24 * 3600, description="seconds between clean-ups of old jobs"
+    )
+    remembered_style_hours: float = Field(
+        24.0,
+        gt=0,
+        le=24 * 365,
+        description='hours a style picked with "Use as style" is remembered for its member',
+    )
+    form_minutes: float = Field(
+        15.0,
+        gt=0,
+        le=24 * 60,
+        description='minutes a "Stylize with..." form may stay open before it expires',
     )
     command_rate: int = Field(
         5, ge=1, le=1000, description="commands one member may use per command_window"

@@ -73,6 +73,9 @@ class Styleset(commands.Cog):
     @commands.hybrid_group(name="styleset", fallback="show", invoke_without_command=True)  # type: ignore[arg-type]
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
+    # A server's settings need the bot in that server: not in DMs, not user-installed.
+    @app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
+    @app_commands.allowed_installs(guilds=True, users=False)
     async def styleset(self, ctx: commands.Context[StyleBot]) -> None:
         """This server's StyleBot settings: defaults, limits and channels."""
         assert ctx.guild is not None

@@ -178,6 +178,7 @@ class Stylize(commands.Cog):
             channel_id=interaction.channel_id or 0,
             attachments=[a for a in (content, style, style2, style3) if a is not None],
             flags=flags,
+            filesize_limit=interaction.filesize_limit,
         )
         # Refusals before the download are private and instant; then "thinking..." while
         # the images download.

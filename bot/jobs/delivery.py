@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -30,9 +30,10 @@ async def announce(
     *,
     pacer: ChannelPacer,
     channel_for: Callable[[int], discord.abc.Messageable],
+    dm_for: Callable[[int], Awaitable[discord.abc.Messageable]] | None = None,
 ) -> bool:
     """Post the result (or the failure) as a new message that pings the member; False if
-    Discord took neither that nor a plain message in the channel."""
+    Discord took neither that, nor a plain message in the channel, nor one in their DMs."""
     if replier is None or job.state is JobState.CANCELLED:
         return True
     card = await _card(job)
@@ -53,9 +54,16 @@ async def announce(
         try:
             await pacer.slot(job.channel_id)
             await channel_for(job.channel_id).send(**announcement(job))
-        except discord.HTTPException:
-            log.exception("job %s: could not deliver; it stays in the journal", job.id)
-            return False
+        except discord.HTTPException as second:
+            if dm_for is None:
+                log.exception("job %s: could not deliver; it stays in the journal", job.id)
+                return False
+            log.warning("job %s: the channel refused it too (%s); sending a DM", job.id, second)
+            try:
+                await (await dm_for(job.owner_id)).send(**announcement(job))
+            except discord.HTTPException:
+                log.exception("job %s: could not deliver; it stays in the journal", job.id)
+                return False
     return True
 
 

@@ -1,14 +1,16 @@
 """Fetch a member's attachments from Discord's CDN and check they are images we can use.
 
-Only the URLs of Discord attachment objects are fetched, never links from message text. The
-size Discord reports is checked before the download starts and the body is read with a cap,
-so a lying Content-Length or a bigger file cannot make us read more.
+Only URLs Discord gives in its own objects are fetched (attachments, avatars), never links
+from message text. The size Discord reports is checked before the download starts and the
+body is read with a cap, so a lying Content-Length or a bigger file cannot make us read more.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 import aiohttp
 import discord
@@ -20,8 +22,40 @@ from styleengine import ImageError, load_image
 _CHUNK = 64 * 1024
 
 
+class Downloadable(Protocol):
+    """What is fetched: a Discord attachment, or an image Discord hosts for a user."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def filename(self) -> str: ...
+
+    @property
+    def size(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class HostedImage:
+    """An image on Discord's CDN that is not an attachment (a member's avatar); its size is
+    not known before the download (the body cap still holds)."""
+
+    url: str
+    filename: str
+    size: int = 0
+
+
+def is_image(attachment: discord.Attachment) -> bool:
+    """Whether an attachment says it is an image (by type, or by name where it has none)."""
+    if attachment.content_type:
+        return attachment.content_type.startswith("image/")
+    return attachment.filename.lower().endswith(
+        (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff")
+    )
+
+
 async def download(
-    session: aiohttp.ClientSession, attachment: discord.Attachment, *, max_bytes: int
+    session: aiohttp.ClientSession, attachment: Downloadable, *, max_bytes: int
 ) -> bytes:
     name = _label(attachment)
     if attachment.size > max_bytes:
@@ -47,7 +81,7 @@ async def download(
 
 async def fetch_images(
     session: aiohttp.ClientSession,
-    attachments: Sequence[discord.Attachment],
+    attachments: Sequence[Downloadable],
     *,
     max_bytes: int,
     max_pixels: int,
@@ -65,7 +99,7 @@ async def fetch_images(
     ]
 
 
-def _validate(attachment: discord.Attachment, data: bytes, max_pixels: int) -> InputImage:
+def _validate(attachment: Downloadable, data: bytes, max_pixels: int) -> InputImage:
     name = _label(attachment)
     try:
         image = load_image(data, max_pixels=max_pixels, name=name)
@@ -74,7 +108,7 @@ def _validate(attachment: discord.Attachment, data: bytes, max_pixels: int) -> I
     return InputImage(name=attachment.filename, data=data, size=image.size)
 
 
-def _label(attachment: discord.Attachment) -> str:
+def _label(attachment: Downloadable) -> str:
     name = attachment.filename
     if len(name) > 40:
         name = name[:39] + "\u2026"

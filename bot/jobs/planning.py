@@ -13,6 +13,7 @@ from PIL import Image
 from bot.gallery import UnknownStyle, find
 from bot.jobs.flags import RequestError, resolve_params
 from bot.jobs.guild_config import GuildConfig, resolve
+from bot.jobs.inputs import Downloadable
 from bot.jobs.job import InputImage, Job
 from bot.jobs.preferences import with_preferences
 from bot.jobs.queue import FairQueue
@@ -35,9 +36,12 @@ class JobRequest:
     owner: discord.abc.User
     guild: discord.Guild | None
     channel_id: int
-    attachments: Sequence[discord.Attachment]
+    attachments: Sequence[Downloadable]
     flags: dict[str, str]
     command_message_id: int | None = None  # the text command's message, replied to
+    # Styles already in hand (the member's remembered style), after any named ones.
+    style_images: tuple[InputImage, ...] = ()
+    filesize_limit: int | None = None  # what Discord said this interaction may upload
 
 
 @dataclass(frozen=True)
@@ -47,14 +51,17 @@ class Plan:
     config: GuildConfig
     params: StyleParams
     sources: dict[str, str]
-    attachments: list[discord.Attachment]
+    attachments: list[Downloadable]
     preset: tuple[str, InputImage] | None  # the preset's stored name and image
     gallery: tuple[str, InputImage] | None = None  # the built-in style's name and image
+    style_images: tuple[InputImage, ...] = ()  # styles in hand, after the named ones
 
-    @property
-    def named_styles(self) -> list[InputImage]:
-        """The styles named rather than attached (they follow the content, in this order)."""
-        return [named[1] for named in (self.gallery, self.preset) if named is not None]
+    def images(self, downloaded: Sequence[InputImage]) -> list[InputImage]:
+        """The job's images in order: the content, then the styles named, given, attached."""
+        images = list(downloaded)
+        named = [named[1] for named in (self.gallery, self.preset) if named is not None]
+        images[1:1] = [*named, *self.style_images]
+        return images
 
 
 class Planner:
@@ -84,15 +91,16 @@ class Planner:
             preset = await self._preset(request.guild, preset_name)
         gallery = _gallery(gallery_name) if gallery_name is not None else None
         attachments = list(request.attachments)
-        named = (preset is not None) + (gallery is not None)
+        named = (preset is not None) + (gallery is not None) + len(request.style_images)
+        images = len(attachments)
         needed = 1 if named else 2
-        styles = len(attachments) - 1 + named
-        if len(attachments) < needed:
-            raise RequestError(_missing_images(len(attachments), preset_name or gallery_name))
+        styles = images - 1 + named
+        if images < needed:
+            raise RequestError(_missing_images(images, preset_name or gallery_name))
         if styles > self.settings.max_styles:
             counted = " (a named style counts as one)" if named else ""
             raise RequestError(
-                f"That is {len(attachments)} images; I take one content image and at most "
+                f"That is {images + named} images; I take one content image and at most "
                 f"{self.settings.max_styles} style images{counted}."
             )
         try:
@@ -100,7 +108,15 @@ class Planner:
         except ParamError as exc:
             raise RequestError(f"`{exc}`") from exc
         self.queue.check(request.owner.id, per_user=config.user_limit)  # before downloading
-        return Plan(config, params, sources, attachments, preset, gallery)
+        return Plan(
+            config,
+            params,
+            sources,
+            attachments,
+            preset,
+            gallery,
+            request.style_images,
+        )
 
     def params_for(
         self, flags: dict[str, str], config: GuildConfig, preferences: Mapping[str, str]
@@ -156,7 +172,7 @@ def new_job(request: JobRequest, images: Sequence[InputImage], plan: Plan) -> Jo
         content=images[0],
         styles=tuple(images[1:]),
         params=plan.params,
-        upload_limit=upload_limit(request.guild),
+        upload_limit=upload_limit(request.guild, request.filesize_limit),
         sources=plan.sources,
         preset=plan.preset[0] if plan.preset else None,
         gallery=plan.gallery[0] if plan.gallery else None,
@@ -201,9 +217,13 @@ def smaller(size: int) -> int | None:
     return size_down if size_down < size else None
 
 
-def upload_limit(guild: discord.Guild | None) -> int:
+def upload_limit(guild: discord.Guild | None, declared: int | None = None) -> int:
+    """The bytes a result may take: what the interaction declared, else the server's limit,
+    else Discord's default; less room for the rest of the message."""
     limit = discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
-    if guild is not None:
+    if declared:
+        limit = declared
+    elif guild is not None:
         limit = guild.filesize_limit
     return max(64 * 1024, limit - _UPLOAD_MARGIN)
 

@@ -35,6 +35,8 @@ from bot.ui.views import cancel_view
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+# Said on the status of a job the bot can answer only through the interaction (15 minutes).
+DM_NOTE = "If this takes longer than Discord's 15 minutes here, your picture comes in your DMs."
 UNAVAILABLE = (
     "The painting queue is unavailable right now (the operator is told); please try again in "
     "a few minutes."
@@ -50,12 +52,14 @@ class JobService:
         backend: Backend,
         channel_for: Callable[[int], discord.abc.Messageable],
         loop_lag: Callable[[], LagSnapshot],
+        dm_for: Callable[[int], Awaitable[discord.abc.Messageable]] | None = None,
     ) -> None:
         self.settings = settings
         self.session = session
         self.store = store
         self.backend = backend
         self.channel_for = channel_for
+        self.dm_for = dm_for
         self.queue = FairQueue(settings.queue_limit, settings.user_limit)
         self.queue.on_change(self._queue_moved)
         self.planner = Planner(settings, store, self.queue)
@@ -135,8 +139,7 @@ class JobService:
                 max_bytes=self.settings.max_download_bytes,
                 max_pixels=self.settings.max_pixels,
             )
-            images[1:1] = plan.named_styles
-            job = new_job(request, images, plan)
+            job = new_job(request, plan.images(images), plan)
             await self._enqueue(job, replier, per_user=plan.config.user_limit)
         except (RequestError, QueueRefused) as exc:
             await replier.refuse(str(exc))
@@ -211,7 +214,11 @@ class JobService:
 
     def _draw(self, job: Job) -> dict[str, Any]:
         view = None if job.state.finished else cancel_view(job.id)
-        note = self.backend.status_note() if job.state is JobState.QUEUED else None
+        notes = [self.backend.status_note() if job.state is JobState.QUEUED else None]
+        replier = self._repliers.get(job.id)
+        if isinstance(replier, InteractionReplier) and not replier.in_bot_channel:
+            notes.append(DM_NOTE)
+        note = "\n".join(n for n in notes if n) or None
         embed = status_embed(job, queue_length=len(self.queue), note=note)
         return {"embed": embed, "view": view}
 
@@ -313,7 +320,10 @@ class JobService:
     async def _done(self, job: Job) -> None:
         """The painter is done with ``job``: answer the member, then retire it."""
         replier = self._repliers.get(job.id)
-        if not await announce(job, replier, pacer=self.pacer, channel_for=self.channel_for):
+        delivered = await announce(
+            job, replier, pacer=self.pacer, channel_for=self.channel_for, dm_for=self.dm_for
+        )
+        if not delivered:
             job.undelivered = True
         await self._retire(job)
 

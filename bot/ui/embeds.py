@@ -59,8 +59,8 @@ def status_embed(job: Job, *, queue_length: int, note: str | None = None) -> dis
     elif job.state is JobState.CANCELLED:
         who = f" by {job.cancelled_by}" if job.cancelled_by else ""
         embed.description = f"Cancelled{who}."
-    if note:
-        embed.description = f"{embed.description}\n*{note}*"
+    for line in (note or "").splitlines():
+        embed.description = f"{embed.description}\n*{line}*"
     if job.restarted and not job.state.finished:
         embed.description = (
             f"{embed.description}\n*A painter stopped while painting this; another one "

@@ -52,8 +52,9 @@ class ChannelReplier:
 
 
 class InteractionReplier:
-    """Answers a slash command or a button: through the interaction while its token lives,
-    then in the channel."""
+    """Answers a slash command, a context menu, a form or a button: through the interaction
+    while its token lives, then in the channel, or in the member's DMs where the bot cannot
+    post in the channel (a DM between others, a server where it is only user-installed)."""
 
     def __init__(self, interaction: discord.Interaction) -> None:
         self.interaction = interaction
@@ -61,24 +62,42 @@ class InteractionReplier:
         self._original_used = False
 
     async def send(self, **kwargs: Any) -> discord.Message:
-        interaction = self.interaction
         if time.monotonic() - self.started < _TOKEN_LIFETIME:
-            kwargs.pop("nonce", None)  # interaction answers cannot carry one
-            if not interaction.response.is_done():
-                await interaction.response.send_message(**kwargs)
-                return await interaction.original_response()
-            if self._deferred_open():
-                self._original_used = True  # a deferred "thinking..." answer becomes this message
-                if "file" in kwargs:
-                    kwargs["attachments"] = [kwargs.pop("file")]
-                if "files" in kwargs:
-                    kwargs["attachments"] = kwargs.pop("files")
-                return await interaction.edit_original_response(**kwargs)
-            return await interaction.followup.send(wait=True, **kwargs)
-        channel = interaction.channel
-        if not isinstance(channel, discord.abc.Messageable):
-            raise discord.ClientException("the interaction's channel cannot take messages")
-        return await channel.send(**kwargs)
+            try:
+                return await self._through_interaction({**kwargs})
+            except discord.HTTPException as exc:
+                if exc.status != 401:  # 401: the token expired sooner than we counted
+                    raise
+        return await self.outside(**kwargs)
+
+    async def _through_interaction(self, kwargs: dict[str, Any]) -> discord.Message:
+        interaction = self.interaction
+        kwargs.pop("nonce", None)  # interaction answers cannot carry one
+        if not interaction.response.is_done():
+            await interaction.response.send_message(**kwargs)
+            return await interaction.original_response()
+        if self._deferred_open():
+            self._original_used = True  # a deferred "thinking..." answer becomes this message
+            if "file" in kwargs:
+                kwargs["attachments"] = [kwargs.pop("file")]
+            if "files" in kwargs:
+                kwargs["attachments"] = kwargs.pop("files")
+            return await interaction.edit_original_response(**kwargs)
+        return await interaction.followup.send(wait=True, **kwargs)
+
+    @property
+    def in_bot_channel(self) -> bool:
+        """Whether the bot itself may post where the member asked: a server it is in, or its
+        own DM with the member (not a group DM, nor a server where it is only user-installed)."""
+        context = self.interaction.context
+        return context.dm_channel or (context.guild and self.interaction.is_guild_integration())
+
+    async def outside(self, **kwargs: Any) -> discord.Message:
+        """Past the token's life: the channel where the bot may post, else the member's DMs."""
+        channel = self.interaction.channel
+        if self.in_bot_channel and isinstance(channel, discord.abc.Messageable):
+            return await channel.send(**kwargs)
+        return await self.interaction.user.send(**kwargs)
 
     async def refuse(self, text: str) -> None:
         if self._deferred_open():

@@ -36,6 +36,7 @@ class FakeUser:
     id: int = field(default_factory=snowflake)
     permissions: int = MEMBER_PERMISSIONS
     role_id: int | None = None  # a role of its own holding ``permissions`` beyond @everyone's
+    avatar: str | None = None  # the avatar's hash (its image is on the double's CDN)
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -43,7 +44,7 @@ class FakeUser:
             "username": self.username,
             "global_name": self.username.title(),
             "discriminator": "0",
-            "avatar": None,
+            "avatar": self.avatar,
             "bot": self.bot,
             "public_flags": 0,
         }

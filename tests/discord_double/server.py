@@ -22,6 +22,13 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.discord_double.interactions import (
+    MODAL_SUBMIT,
+    Place,
+    context_menu_data,
+    modal_submit_data,
+    place_fields,
+)
 from tests.discord_double.payloads import (
     ALL_PERMISSIONS,
     MEMBER_PERMISSIONS,
@@ -142,6 +149,10 @@ class Interaction:
     ephemeral: bool = False
     message_id: int | None = None  # the message whose button was pressed
     choices: list[dict[str, Any]] | None = None  # an autocomplete answer
+    place: Place = Place.GUILD
+    guild_id: int | None = None  # the server it happened in (not always the double's)
+    modal: dict[str, Any] | None = None  # the modal the bot answered with
+    expired: bool = False  # its token no longer works (see expire_token)
 
 
 class DiscordDouble:
@@ -172,6 +183,7 @@ class DiscordDouble:
         self.rate_limited: list[Call] = []
         self.invalid: list[tuple[Call, str]] = []  # bodies refused with 400, and why
         self.refuse_components_v2 = False  # a test's way to make Discord refuse every card
+        self.dm_channels: dict[int, int] = {}  # user id -> the bot's DM channel with them
         self.faults: list[Fault] = []
         self.resumes = 0
         self.cdn_requests: list[str] = []
@@ -214,6 +226,7 @@ class DiscordDouble:
             "DISCORD_TOKEN": self.token,
             "DISCORD_API_BASE": self.api_base,
             "DISCORD_GATEWAY_URL": self.gateway_url,
+            "DISCORD_CDN_URL": f"http://127.0.0.1:{self.port}/cdn",
         }
 
     def cdn_url(self, key: str) -> str:
@@ -349,6 +362,7 @@ class DiscordDouble:
         *,
         subcommand: tuple[str, ...] = (),
         channel_id: int | None = None,
+        place: Place = Place.GUILD,
     ) -> Interaction:
         """A member runs ``/name`` (``/name group sub`` with ``subcommand=("group", "sub")``);
         attachment options are given as uploaded payloads."""
@@ -368,7 +382,7 @@ class DiscordDouble:
         data: dict[str, Any] = {"id": command_id, "name": name, "type": 1, "options": option_list}
         if resolved:
             data["resolved"] = resolved
-        return await self._interact(user, 2, data, channel_id=channel_id)
+        return await self._interact(user, 2, data, channel_id=channel_id, place=place)
 
     async def autocomplete(
         self,
@@ -401,6 +415,53 @@ class DiscordDouble:
             user, 3, {"custom_id": custom_id, "component_type": 2}, message=message.data
         )
 
+    async def run_context_menu(
+        self,
+        user: FakeUser,
+        name: str,
+        *,
+        message: StoredMessage | dict[str, Any] | None = None,
+        target: FakeUser | None = None,
+        place: Place = Place.GUILD,
+    ) -> Interaction:
+        """A member right-clicks ``message`` (or the user ``target``) > Apps > ``name``; a
+        deleted or foreign message may be given as its payload."""
+        command = next((c for c in self.commands if c["name"] == name), None)
+        data = message.data if isinstance(message, StoredMessage) else message
+        menu = context_menu_data(command, name, message=data, user=target)
+        channel_id = int(data["channel_id"]) if data is not None else None
+        return await self._interact(user, 2, menu, channel_id=channel_id, place=place)
+
+    async def submit_modal(
+        self,
+        user: FakeUser,
+        opened: Interaction,
+        values: dict[str, str | list[str]] | None = None,
+        uploads: dict[str, list[dict[str, Any]]] | None = None,
+    ) -> Interaction:
+        """The member fills in and sends the modal the bot answered ``opened`` with."""
+        assert opened.modal is not None, "the bot did not answer with a modal"
+        data = modal_submit_data(opened.modal, values or {}, uploads or {})
+        return await self._interact(
+            user, MODAL_SUBMIT, data, channel_id=opened.channel_id, place=opened.place,
+            guild_id=opened.guild_id,
+        )  # fmt: skip
+
+    def expire_token(self, interaction: Interaction) -> None:
+        """Discord forgets the interaction's token (after 15 minutes, or earlier for tests)."""
+        interaction.expired = True
+
+    def dm_channel(self, user: FakeUser) -> int:
+        """The bot's DM channel with ``user`` (made on first use, as Discord does)."""
+        return self.dm_channels.setdefault(user.id, snowflake())
+
+    def set_avatar(self, user: FakeUser, data: bytes) -> None:
+        user.avatar = f"{snowflake():x}"
+        self.cdn[f"avatars/{user.id}/{user.avatar}.png"] = (data, "image/png")
+
+    def messages_in(self, channel_id: int) -> list[StoredMessage]:
+        return [m for m in self.messages.values() if m.data["channel_id"] == str(channel_id)]
+
     async def _interact(
         self,
         user: FakeUser,
@@ -408,9 +469,20 @@ class DiscordDouble:
         data: dict[str, Any],
         message: dict[str, Any] | None = None,
         channel_id: int | None = None,
+        place: Place = Place.GUILD,
+        guild_id: int | None = None,
     ) -> Interaction:
+        if place is Place.BOT_DM:
+            channel_id = self.dm_channel(user)
+        elif place is not Place.GUILD and channel_id in (None, *self.channel_ids):
+            channel_id = snowflake()  # a channel the bot is not in
         channel_id = channel_id or self.channel_id
+        if place is Place.USER_GUILD:
+            guild_id = guild_id or snowflake()
+        elif place is Place.GUILD:
+            guild_id = self.guild_id
         interaction = Interaction(snowflake(), f"itoken{snowflake()}", channel_id, user)
+        interaction.place, interaction.guild_id = place, guild_id
         if message is not None:
             interaction.message_id = int(message["id"])
         self.interactions[interaction.token] = interaction
@@ -419,18 +491,19 @@ class DiscordDouble:
             "application_id": str(self.app_id),
             "type": kind,
             "data": data,
-            "guild_id": str(self.guild_id),
-            "channel_id": str(channel_id),
-            "channel": {"id": str(channel_id), "type": 0, "guild_id": str(self.guild_id)},
-            "member": {**user.member_payload(), "permissions": str(user.permissions)},
+            **place_fields(
+                place,
+                user,
+                guild_id=guild_id or 0,
+                channel_id=channel_id,
+                permissions=user.permissions,
+            ),
             "token": interaction.token,
             "version": 1,
             "app_permissions": str(ALL_PERMISSIONS),
             "locale": "en-US",
             "guild_locale": "en-US",
             "entitlements": [],
-            "authorizing_integration_owners": {"0": str(self.guild_id)},
-            "context": 0,
             "attachment_size_limit": 10 * 2**20,
         }
         if message is not None:
@@ -609,11 +682,27 @@ class DiscordDouble:
             return _json(self._application())
         if path == f"/applications/{app}/commands" and method == "PUT":
             self.commands = [
-                {**c, "id": str(snowflake()), "application_id": app, "version": "1"} for c in body
+                {
+                    "description": "",
+                    **c,
+                    "id": str(snowflake()),
+                    "application_id": app,
+                    "version": "1",
+                }  # context menus have no description; Discord sends ""
+                for c in body
             ]
             return _json(self.commands)
         if path == f"/applications/{app}/commands" and method == "GET":
             return _json(self.commands)
+        if path == "/users/@me/channels" and method == "POST":
+            user = next((u for u in self.users if str(u.id) == str(body["recipient_id"])), None)
+            if user is None:
+                return _json({"message": "Unknown User", "code": 10013}, status=404)
+            channel = {"id": str(self.dm_channel(user)), "type": 1,
+                       "recipients": [user.payload()], "last_message_id": None}  # fmt: skip
+            return _json(channel)
+        if (m := re.match(r"/channels/(\d+)/", path)) and not self._bot_may_use(int(m.group(1))):
+            return _json({"message": "Missing Access", "code": 50001}, status=403)
         if m := re.fullmatch(r"/channels/(\d+)/typing", path):
             return web.Response(status=204)
         if (m := re.fullmatch(r"/channels/(\d+)/messages", path)) and method == "POST":
@@ -639,6 +728,10 @@ class DiscordDouble:
         if m := re.fullmatch(rf"/webhooks/{app}/([^/]+)(?:/messages/(@original|\d+))?", path):
             return self._webhook(method, m.group(1), m.group(2), body, files)
         return _json({"message": f"no route {method} {path}", "code": 0}, status=404)
+
+    def _bot_may_use(self, channel_id: int) -> bool:
+        """The bot user reaches its server's channels and its own DMs, nothing else."""
+        return channel_id in self.channel_ids or channel_id in self.dm_channels.values()
 
     def _by_nonce(self, nonce: str | None) -> StoredMessage | None:
         """The bot's message with this nonce from the last few minutes, as Discord keeps."""
@@ -703,10 +796,14 @@ class DiscordDouble:
         if problem := self._check_message({}, body, files):
             raise InvalidBody(problem)
         message_id = snowflake()
+        if interaction is not None:
+            guild_id = interaction.guild_id
+        else:
+            guild_id = self.guild_id if channel_id in self.channel_ids else None
         data: dict[str, Any] = {
             "id": str(message_id),
             "channel_id": str(channel_id),
-            "guild_id": str(self.guild_id),
+            **({"guild_id": str(guild_id)} if guild_id else {}),
             "author": self.bot_user.payload(),
             "content": body.get("content") or "",
             "timestamp": iso_now(),
@@ -728,7 +825,7 @@ class DiscordDouble:
                 "type": ref.get("type", 0),
                 "message_id": str(ref["message_id"]),
                 "channel_id": str(channel_id),
-                "guild_id": str(self.guild_id),
+                "guild_id": str(guild_id),
             }
         if interaction is not None:
             data["interaction_metadata"] = {
@@ -804,6 +901,8 @@ class DiscordDouble:
             resource["message"] = message.data
         elif kind == 8:  # autocomplete choices
             interaction.choices = data.get("choices", [])
+        elif kind == 9:  # a modal for the member to fill in
+            interaction.modal = data
         elif kind == 7 and interaction.message_id is not None:  # update the button's message
             self._edit_message(self.messages[interaction.message_id], data, files)
         if kind in (6, 7) and interaction.message_id is not None:
@@ -832,7 +931,7 @@ class DiscordDouble:
         files: dict[str, tuple[str, bytes]],
     ) -> web.Response:
         interaction = self.interactions.get(token)
-        if interaction is None:
+        if interaction is None or interaction.expired:
             return _json({"message": "Invalid Webhook Token", "code": 50027}, status=401)
         if target is None and method == "POST":  # follow-up message
             message = self._create_message(

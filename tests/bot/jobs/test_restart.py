@@ -56,7 +56,8 @@ def job_id(status) -> str:
 def delivered(double: DiscordDouble) -> Counter[str]:
     """Finished pictures posted, per job id (from the file name)."""
     names = [a["filename"] for m in results(double) for a in m.attachments]
-    return Counter(re.search(r"stylized-([0-9a-f]{12})", name)[1] for name in names)
+    found = (re.fullmatch(r"stylized-([0-9a-f]{12})\.\w+", name) for name in names)
+    return Counter(match[1] for match in found if match)  # a card's thumbnails are not counted
 
 
 async def test_a_killed_bot_finishes_every_job_exactly_once_after_a_restart(
