@@ -127,6 +127,7 @@ class Stylize(commands.Cog):
         content="the photo to paint",
         style="the picture whose style to use (or a built-in style or a server preset)",
         style_name="a built-in style, e.g. great_wave (see /styles)",
+        timelapse="also send an animation of the painting, coarse to fine",
         preset="a style image this server keeps (see /styleset preset list)",
         style2="a second style to blend in (optional)",
         style3="a third style to blend in (optional)",
@@ -139,6 +140,7 @@ class Stylize(commands.Cog):
         content: discord.Attachment,
         style: discord.Attachment | None = None,
         style_name: str | None = None,
+        timelapse: bool | None = None,
         preset: str | None = None,
         style2: discord.Attachment | None = None,
         style3: discord.Attachment | None = None,
@@ -160,6 +162,7 @@ class Stylize(commands.Cog):
         }
         typed["preset"] = preset
         typed["style"] = style_name
+        typed["timelapse"] = None if timelapse is None else ("yes" if timelapse else "no")
         replier = InteractionReplier(interaction)
         try:
             flags = split_flags(options or "")

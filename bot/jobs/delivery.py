@@ -15,7 +15,7 @@ from typing import Any
 import discord
 
 from bot.jobs.job import Job, JobState
-from bot.ui.card import CardPictures, card_pictures, result_card
+from bot.ui.card import CardPicture, CardPictures, card_pictures, result_card
 from bot.ui.embeds import result_text
 from bot.ui.pacing import ChannelPacer
 from bot.ui.replies import Replier
@@ -47,20 +47,21 @@ async def announce(
             )
         except Exception:  # a fault in building the card must not cost the member the picture
             log.exception("job %s: the result card failed; sending the plain one", job.id)
+    animation = card.timelapse if card is not None else None
     try:
-        await replier.send(**announcement(job))
+        await replier.send(**announcement(job, animation))
     except discord.HTTPException as exc:
         log.warning("job %s: reply failed (%s); posting in the channel", job.id, exc)
         try:
             await pacer.slot(job.channel_id)
-            await channel_for(job.channel_id).send(**announcement(job))
+            await channel_for(job.channel_id).send(**announcement(job, animation))
         except discord.HTTPException as second:
             if dm_for is None:
                 log.exception("job %s: could not deliver; it stays in the journal", job.id)
                 return False
             log.warning("job %s: the channel refused it too (%s); sending a DM", job.id, second)
             try:
-                await (await dm_for(job.owner_id)).send(**announcement(job))
+                await (await dm_for(job.owner_id)).send(**announcement(job, animation))
             except discord.HTTPException:
                 log.exception("job %s: could not deliver; it stays in the journal", job.id)
                 return False
@@ -78,8 +79,9 @@ async def _card(job: Job) -> CardPictures | None:
         return None
 
 
-def announcement(job: Job) -> dict[str, Any]:
-    """The message's fields (built afresh per send: a discord.File is read once).
+def announcement(job: Job, timelapse: CardPicture | None = None) -> dict[str, Any]:
+    """The plain message's fields, the timelapse beside the picture if there is one (built
+    afresh per send: a discord.File is read once).
 
     Its nonce makes Discord drop a second post of it (a retry, or a restart between posting
     and journaling it) and return the first."""
@@ -89,11 +91,12 @@ def announcement(job: Job) -> dict[str, Any]:
         text = f"<@{job.owner_id}> your job `{job.id}` failed: {job.error}"
         return {"content": text, "allowed_mentions": mentions, "nonce": nonce}
     image = job.result.image
+    files = [discord.File(io.BytesIO(image.data), filename=f"stylized-{job.id}.{image.extension}")]
+    if timelapse is not None:
+        files.append(discord.File(io.BytesIO(timelapse.data), filename=timelapse.filename))
     return {
         "content": result_text(job),
-        "file": discord.File(
-            io.BytesIO(image.data), filename=f"stylized-{job.id}.{image.extension}"
-        ),
+        "files": files,
         "view": result_view(job.id),
         "allowed_mentions": mentions,
         "nonce": nonce,

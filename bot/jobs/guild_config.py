@@ -145,8 +145,30 @@ GUILD_KEYS: dict[str, GuildKey] = {
             allowed=lambda settings: "channel mentions (#art #bots), or `all`",
             read=_read_channels,
         ),
+        GuildKey(
+            key="timelapse",
+            help="attach a timelapse of the painting to results (a member may say --timelapse no)",
+            allowed=lambda settings: "`on` or `off`",
+            read=lambda settings, text: _read_switch("timelapse", text),
+        ),
     )
 }
+
+_ON = ("on", "yes", "true", "1")
+_OFF = ("off", "no", "false", "0")
+
+
+def read_switch(text: str) -> bool | None:
+    """``on`` / ``off`` (and their spellings) as a bool; None for anything else."""
+    word = text.strip().lower()
+    return True if word in _ON else False if word in _OFF else None
+
+
+def _read_switch(key: str, text: str) -> str:
+    value = read_switch(text)
+    if value is None:
+        raise SettingError(_range_error(key, text, "`on` or `off`"))
+    return "on" if value else "off"
 
 
 def read_setting(settings: BotSettings, key: str, text: str) -> str:
@@ -172,6 +194,7 @@ class GuildConfig:
     max_size: int
     max_iterations: int
     channels: frozenset[int]  # empty: every channel
+    timelapse: bool = False  # results come with a timelapse unless a member says no
 
     def allows(self, channel_id: int) -> bool:
         return not self.channels or channel_id in self.channels
@@ -209,6 +232,7 @@ def resolve(settings: BotSettings, stored: Mapping[str, str]) -> GuildConfig:
         max_size=max_size,
         max_iterations=settings.max_iterations,
         channels=channels,
+        timelapse=stored.get("timelapse") == "on",
     )
 
 

@@ -41,6 +41,9 @@ class Rendered:
     precision: str
 
 
+TIMELAPSE_FRAMES = 24  # previews a job keeps for its timelapse (a run makes about a dozen)
+
+
 def new_job_id() -> str:
     return secrets.token_hex(6)
 
@@ -60,6 +63,7 @@ class Job:
     sources: dict[str, str] = field(default_factory=dict)
     preset: str | None = None  # the server's style preset this job used, if any
     gallery: str | None = None  # the built-in style (bot.gallery) this job used, if any
+    timelapse: bool = False  # the member (or the server) wants the previews as an animation
     command_message_id: int | None = None  # the member's text command, replied to
     status_message_id: int | None = None
     id: str = field(default_factory=new_job_id)
@@ -76,6 +80,7 @@ class Job:
     device: str | None = None
     progress: Progress | None = None  # the engine's latest report, its preview dropped
     preview: bytes | None = None  # latest preview as JPEG
+    frames: list[bytes] = field(default_factory=list)  # the previews so far, for a timelapse
     result: Rendered | None = None
     error: str | None = None
     cancel: CancelToken = field(default_factory=CancelToken)

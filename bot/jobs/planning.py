@@ -12,7 +12,7 @@ from PIL import Image
 
 from bot.gallery import UnknownStyle, find
 from bot.jobs.flags import RequestError, resolve_params
-from bot.jobs.guild_config import GuildConfig, resolve
+from bot.jobs.guild_config import GuildConfig, read_switch, resolve
 from bot.jobs.inputs import Downloadable
 from bot.jobs.job import InputImage, Job
 from bot.jobs.preferences import with_preferences
@@ -55,6 +55,7 @@ class Plan:
     preset: tuple[str, InputImage] | None  # the preset's stored name and image
     gallery: tuple[str, InputImage] | None = None  # the built-in style's name and image
     style_images: tuple[InputImage, ...] = ()  # styles in hand, after the named ones
+    timelapse: bool = False
 
     def images(self, downloaded: Sequence[InputImage]) -> list[InputImage]:
         """The job's images in order: the content, then the styles named, given, attached."""
@@ -84,6 +85,7 @@ class Planner:
         flags = dict(request.flags)
         preset_name = flags.pop("preset", None)
         gallery_name = flags.pop("style", None)
+        timelapse = _timelapse(flags.pop("timelapse", None), config)
         preferences = await self.store.members.preferences(request.owner.id)
         params, sources = self.params_for(flags, config, preferences)
         preset = None
@@ -116,6 +118,7 @@ class Planner:
             preset,
             gallery,
             request.style_images,
+            timelapse,
         )
 
     def params_for(
@@ -149,6 +152,15 @@ class Planner:
         return key, InputImage(f"preset {key}", preset.data, preset.info.size)
 
 
+def _timelapse(text: str | None, config: GuildConfig) -> bool:
+    if text is None:
+        return config.timelapse
+    value = read_switch(text)
+    if value is None:
+        raise RequestError(f"`--timelapse` takes `yes` or `no`, not `{code(text)}`.")
+    return value
+
+
 def _gallery(name: str) -> tuple[str, InputImage]:
     try:
         painting = find(name)
@@ -176,6 +188,7 @@ def new_job(request: JobRequest, images: Sequence[InputImage], plan: Plan) -> Jo
         sources=plan.sources,
         preset=plan.preset[0] if plan.preset else None,
         gallery=plan.gallery[0] if plan.gallery else None,
+        timelapse=plan.timelapse,
         command_message_id=request.command_message_id,
     )
 
@@ -195,6 +208,7 @@ def rerun(old: Job, change: str, member: discord.abc.User, config: GuildConfig,
         sources={**old.sources, RERUN_KNOB[change]: "member"},
         preset=old.preset,
         gallery=old.gallery,
+        timelapse=old.timelapse,
     )
 
 

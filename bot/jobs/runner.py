@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.jobs.backends.base import Backend, Report, Slot
-from bot.jobs.job import Job, JobState, Outcome, RunResult
+from bot.jobs.job import TIMELAPSE_FRAMES, Job, JobState, Outcome, RunResult
 from bot.jobs.planning import smaller
 from bot.jobs.queue import FairQueue
 from bot.looplag import LagSnapshot
@@ -98,7 +98,7 @@ class Runner:
                         job.id, job.params.size, size)  # fmt: skip
             job.shrunk_from = job.params.size
             job.params = job.params.replace(size=size)
-            job.progress, job.preview = None, None
+            job.progress, job.preview, job.frames = None, None, []
             result = await self.backend.run(job, slot, self._report)
         self._settle(job, result)
         self.touch(job)
@@ -126,6 +126,10 @@ class Runner:
             job.progress = report.frame
         if report.preview is not None:
             job.preview = report.preview
+            if job.timelapse:
+                job.frames.append(report.preview)
+                if len(job.frames) > TIMELAPSE_FRAMES:
+                    job.frames = job.frames[::2]
         if report.device is not None:
             job.device = report.device
         job.restarted = job.restarted or report.restarted

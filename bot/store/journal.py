@@ -51,8 +51,8 @@ class JobJournal:
                 """
                 INSERT INTO jobs (id, state, owner_id, owner_name, guild_id, channel_id,
                     command_message_id, status_message_id, params, sources, preset,
-                    gallery, upload_limit, attempts, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    gallery, timelapse, upload_limit, attempts, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 (
                     job.id,
@@ -67,6 +67,7 @@ class JobJournal:
                     json.dumps(job.sources),
                     job.preset,
                     job.gallery,
+                    int(job.timelapse),
                     job.upload_limit,
                     job.attempts,
                     job.created_at,
@@ -227,6 +228,7 @@ async def _job(db: aiosqlite.Connection, row: aiosqlite.Row) -> Job | Unreadable
         sources=json.loads(row["sources"]),
         preset=row["preset"],
         gallery=row["gallery"],
+        timelapse=bool(row["timelapse"]),
         command_message_id=row["command_message_id"],
         status_message_id=row["status_message_id"],
         created_at=row["created_at"],

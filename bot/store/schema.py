@@ -76,10 +76,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE jobs ADD COLUMN dispatch_key TEXT;
     """,
-    # 3: the built-in style a job used; each member's own defaults (/prefer) and remembered
-    # style image ("Use as style").
+    # 3: the built-in style a job used and whether it wants a timelapse; each member's own
+    # defaults (/prefer) and remembered style image ("Use as style").
     """
     ALTER TABLE jobs ADD COLUMN gallery TEXT;
+    ALTER TABLE jobs ADD COLUMN timelapse INTEGER NOT NULL DEFAULT 0;
 
     CREATE TABLE member_prefs (
         user_id    INTEGER NOT NULL,

@@ -9,7 +9,7 @@ the card anyway, delivery falls back to the plain message (see :mod:`bot.jobs.de
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import discord
@@ -17,6 +17,7 @@ import discord
 from bot.jobs.job import Job
 from bot.ui.embeds import result_text
 from bot.ui.pictures import before_after, thumbnail
+from bot.ui.timelapse import timelapse
 from bot.ui.views import RERUN_CHANGES, DeleteButton, InfoButton, RerunButton
 
 _ACCENT = discord.Colour.green()
@@ -31,41 +32,65 @@ class CardPicture:
 
 @dataclass(frozen=True)
 class CardPictures:
-    """The small pictures beside the result, made off the event loop."""
+    """The pictures beside the result, made off the event loop."""
 
     inputs: tuple[CardPicture, ...]  # the content, then each style, as thumbnails
     comparison: CardPicture | None
+    timelapse: CardPicture | None = None
+    note: str | None = None  # why a timelapse that was asked for is not there
+
+    @property
+    def shown(self) -> list[CardPicture]:
+        extras = (self.timelapse, self.comparison)
+        return [*self.inputs, *(p for p in extras if p is not None)]
 
     @property
     def size(self) -> int:
-        extra = self.comparison.data if self.comparison else b""
-        return sum(len(p.data) for p in self.inputs) + len(extra)
+        return sum(len(p.data) for p in self.shown)
 
 
 def card_pictures(job: Job) -> CardPictures:
-    """Thumbnails of the inputs and the before/after image (blocking: call it in a thread)."""
+    """Thumbnails of the inputs, the timelapse if asked for (fitted to the room the picture
+    and thumbnails leave) and the before/after image (blocking: call it in a thread)."""
     assert job.result is not None
+    result = job.result.image
     inputs = [CardPicture("content.jpg", thumbnail(job.content.data), "your photo")]
     for n, style in enumerate(job.styles, start=1):
         name = style.name if style.name.startswith(("style ", "preset ")) else f"style {n}"
         inputs.append(CardPicture(f"style-{n}.jpg", thumbnail(style.data), name))
-    height = min(512, job.result.image.size[1])
+    animation, note = None, None
+    if job.timelapse:
+        room = job.upload_limit - len(result.data) - sum(len(p.data) for p in inputs)
+        data = timelapse(job.frames, result.data, max_bytes=room)
+        if data is not None:
+            animation = CardPicture(f"timelapse-{job.id}.webp", data, "timelapse")
+        elif not job.frames:
+            note = "No timelapse: the previews were lost when the painting started over."
+        else:
+            note = "No timelapse: it would not fit in the upload limit here."
+    height = min(512, result.size[1])
     comparison = CardPicture(
         "before-after.jpg",
-        before_after(job.content.data, job.result.image.data, height=height),
+        before_after(job.content.data, result.data, height=height),
         "before and after",
     )
-    return CardPictures(tuple(inputs), comparison)
+    return CardPictures(tuple(inputs), comparison, animation, note)
 
 
 def fitted(pictures: CardPictures, *, room: int) -> CardPictures:
-    """``pictures`` less what does not fit in ``room`` bytes: the comparison, then the rest."""
-    if pictures.size <= room:
-        return pictures
-    without = CardPictures(pictures.inputs, None)
-    if without.size <= room:
-        return without
-    return CardPictures((), None)
+    """``pictures`` less what does not fit in ``room`` bytes: the comparison first, then the
+    thumbnails, then the timelapse (which was made to fit beside them)."""
+    for less in (
+        pictures,
+        replace(pictures, comparison=None),
+        replace(pictures, comparison=None, inputs=()),
+    ):
+        if less.size <= room:
+            return less
+    note = (
+        "No timelapse: it would not fit in the upload limit here." if pictures.timelapse else None
+    )
+    return CardPictures((), None, None, note or pictures.note)
 
 
 def result_card(job: Job, pictures: CardPictures) -> dict[str, Any]:
@@ -85,7 +110,7 @@ def result_card(job: Job, pictures: CardPictures) -> dict[str, Any]:
             discord.MediaGalleryItem(f"attachment://{result_name}", description="the result")
         )
     )
-    beside = [*pictures.inputs, *([pictures.comparison] if pictures.comparison else [])]
+    beside = pictures.shown
     if beside:
         container.add_item(
             discord.ui.MediaGallery(
@@ -98,6 +123,8 @@ def result_card(job: Job, pictures: CardPictures) -> dict[str, Any]:
             )
         )
         files += [discord.File(io.BytesIO(p.data), filename=p.filename) for p in beside]
+    if pictures.note:
+        details = f"{details}\n*{pictures.note}*".strip()
     if details:
         container.add_item(discord.ui.TextDisplay(details))
     row: discord.ui.ActionRow[discord.ui.LayoutView] = discord.ui.ActionRow()

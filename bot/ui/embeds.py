@@ -126,6 +126,8 @@ def result_text(job: Job) -> str:
     used = " ".join(f"{flag_name(name)} {values[name]}" for name in names)
     if job.gallery:
         used += f" --style {job.gallery}"
+    if job.timelapse:
+        used += " --timelapse yes"
     if job.preset:
         used += f" --preset {job.preset}"
     by = []
