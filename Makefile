@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Pinned here, not in pyproject.toml: an unpinned torch may pull a newer multi-GB build.
 TORCH  := torch==2.14.1 torchvision==0.29.1
 
-.PHONY: setup run test bench bench-quality bench-bot bench-load bench-broker bench-memory bench-profile lint
+.PHONY: setup run test bench bench-quality bench-bot bench-load bench-broker bench-memory bench-profile example-card lint
 
 setup: $(STAMP)
 
@@ -43,6 +43,9 @@ bench-memory: setup
 
 bench-profile: setup
 	$(PY) bench/iteration_profile.py
+
+example-card: setup
+	$(PY) examples/render_card.py
 
 lint: setup
 	$(PY) -m ruff check .

@@ -86,7 +86,8 @@ async def measure(size: int, iterations: int, acks: int, scratch: str) -> None:
     await task
     await double.close()
 
-    print(f"job: {size} px, {iterations} iterations, device {bot.service.devices[0]}")
+    devices = getattr(bot.service.backend, "devices", ["(worker processes)"])
+    print(f"job: {size} px, {iterations} iterations, device {devices[0]}")
     print(f"ack latency (command -> status message), {acks} commands while the job ran:")
     print(f"  median {statistics.median(latencies):.0f} ms, max {max(latencies):.0f} ms")
     print(f"event-loop lag over {elapsed:.0f} s of painting ({lag.samples} samples every 50 ms):")

@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.commands.ratelimit import MemberRateLimit, SlowDown
 from bot.endpoints import point_at
 from bot.jobs.backends.base import Backend
+from bot.jobs.buttons import Buttons
 from bot.jobs.service import JobService
 from bot.looplag import LoopLagMonitor
 from bot.settings import BotSettings
@@ -65,6 +66,7 @@ class StyleTree(app_commands.CommandTree["StyleBot"]):
 
 class StyleBot(commands.Bot):
     service: JobService
+    buttons: Buttons
 
     def __init__(self, settings: BotSettings, *, message_content: bool | None = None) -> None:
         self.settings = settings
@@ -114,6 +116,7 @@ class StyleBot(commands.Bot):
             self.loop_lag.snapshot,
             dm_for=lambda user_id: self.create_dm(discord.Object(user_id)),
         )
+        self.buttons = Buttons(self.service)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(CancelButton, RerunButton, InfoButton, DeleteButton, PageButton)

@@ -228,7 +228,11 @@ class Stylize(commands.Cog):
                 f"**Built-in styles:** `{p}stylize --style great_wave` with only your photo "
                 f"paints it like a famous painting; `{p}styles` shows them all.\n"
                 f"**Server presets:** `{p}stylize --preset NAME` with only your photo uses a "
-                f"style image this server keeps; `{p}styleset preset list` lists them."
+                f"style image this server keeps; `{p}styleset preset list` lists them.\n"
+                "**Right-click** a picture > Apps > *Use as style*, *Stylize with my style* or "
+                "*Stylize with...*; a member > Apps > *Stylize avatar*.\n"
+                f"**Your own defaults:** `{p}prefer --size 512 --favourites great_wave`; "
+                f"`{p}stylize --timelapse yes` adds an animation of the painting."
             ),
         )
         lines = []

@@ -5,7 +5,6 @@ backend's business (see :mod:`bot.jobs.backends`)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -19,14 +18,14 @@ from bot.jobs.delivery import announce
 from bot.jobs.flags import RequestError
 from bot.jobs.inputs import fetch_images
 from bot.jobs.job import Job, JobState
-from bot.jobs.planning import JobRequest, Planner, new_job, rerun
+from bot.jobs.planning import JobRequest, Planner, new_job
 from bot.jobs.queue import FairQueue, QueueRefused
 from bot.jobs.resume import resume_jobs
 from bot.jobs.runner import Runner
 from bot.looplag import LagSnapshot
 from bot.settings import BotSettings
 from bot.store import Store
-from bot.ui.embeds import info_embed, status_embed
+from bot.ui.embeds import status_embed
 from bot.ui.pacing import ChannelPacer
 from bot.ui.replies import InteractionReplier, Replier
 from bot.ui.status import StatusMessage
@@ -140,13 +139,13 @@ class JobService:
                 max_pixels=self.settings.max_pixels,
             )
             job = new_job(request, plan.images(images), plan)
-            await self._enqueue(job, replier, per_user=plan.config.user_limit)
+            await self.enqueue(job, replier, per_user=plan.config.user_limit)
         except (RequestError, QueueRefused) as exc:
             await replier.refuse(str(exc))
             return None
         return job
 
-    async def _enqueue(self, job: Job, replier: Replier, *, per_user: int) -> None:
+    async def enqueue(self, job: Job, replier: Replier, *, per_user: int) -> None:
         """Journal the job, queue it, then acknowledge it with its status message."""
         if not self.backend.available:
             log.warning("job refused for %s: the painting queue is unavailable", job.owner_name)
@@ -236,24 +235,6 @@ class JobService:
         if status is not None:
             status.touch()
 
-    # -- buttons ------------------------------------------------------------------------------
-
-    async def cancel_from_button(self, job_id: str, interaction: discord.Interaction) -> None:
-        replier = InteractionReplier(interaction)
-        job = self.jobs.get(job_id)
-        if job is None:
-            await replier.refuse("That job has already finished.")
-            return
-        member = interaction.user
-        if member.id != job.owner_id and not interaction.permissions.manage_messages:
-            await replier.refuse(
-                "Only the member who asked for this job, or someone with Manage Messages, "
-                "can cancel it."
-            )
-            return
-        await interaction.response.defer()
-        await self.cancel(job, by=member.display_name)
-
     async def cancel(self, job: Job, *, by: str) -> None:
         job.cancelled_by = by
         log.info("job %s cancelled by %s", job.id, by)
@@ -262,58 +243,6 @@ class JobService:
             await self._retire(job)
         elif job.state is JobState.RUNNING:
             await self.backend.cancel(job)  # the painter stops; its run ends as cancelled
-
-    async def rerun_from_button(
-        self, job_id: str, change: str, interaction: discord.Interaction
-    ) -> None:
-        replier = InteractionReplier(interaction)
-        old = await self.journal_safely(self.store.journal.load(job_id))
-        if old is None:
-            await replier.refuse(
-                "I no longer have the pictures of that job; please run `/stylize` again."
-            )
-            return
-        try:
-            config = await self.planner.config_for(interaction.guild)
-            job = rerun(old, change, interaction.user, config, interaction.guild)
-            await self._enqueue(job, replier, per_user=config.user_limit)
-        except (RequestError, QueueRefused) as exc:
-            await replier.refuse(str(exc))
-
-    async def info_from_button(self, job_id: str, interaction: discord.Interaction) -> None:
-        """A result's Info, to whoever pressed it, privately."""
-        job = await self.journal_safely(self.store.journal.load(job_id))
-        if job is None:
-            await InteractionReplier(interaction).refuse(
-                "I no longer keep the details of that job (they are kept "
-                f"{self.settings.retention_hours:g} hours)."
-            )
-            return
-        made = await self.journal_safely(self.store.journal.made(job_id))
-        request = job.command_message_id or job.status_message_id
-        where = job.guild_id if job.guild_id is not None else "@me"
-        link = (
-            f"https://discord.com/channels/{where}/{job.channel_id}/{request}" if request else None
-        )
-        await interaction.response.send_message(
-            embed=info_embed(job, made, link=link), ephemeral=True
-        )
-
-    async def delete_from_button(
-        self, job_id: str, owner_id: int, interaction: discord.Interaction
-    ) -> None:
-        """Delete a result card: its requester, or someone who may manage messages."""
-        member = interaction.user
-        if member.id != owner_id and not interaction.permissions.manage_messages:
-            await InteractionReplier(interaction).refuse(
-                "Only the member who asked for this picture, or someone with Manage Messages, "
-                "can delete it."
-            )
-            return
-        await interaction.response.defer()
-        with contextlib.suppress(discord.NotFound):  # already gone
-            await interaction.delete_original_response()  # the message the button is on
-        log.info("job %s: result deleted by %s (%d)", job_id, member, member.id)
 
     # -- the end of a job ---------------------------------------------------------------------
 

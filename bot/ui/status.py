@@ -100,6 +100,10 @@ class StatusMessage:
             log.info("job %s: status message was deleted; no more progress edits", self.job.id)
             self.message = None
             return
+        except discord.Forbidden:  # a channel only the interaction could reach, token gone
+            log.info("job %s: its status can no longer be edited; no more edits", self.job.id)
+            self.message = None
+            return
         except discord.HTTPException as exc:
             if exc.status == 401 and isinstance(self.message, discord.Message):
                 self._switch_to_channel(self.message)  # interaction token expired

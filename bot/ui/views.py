@@ -15,7 +15,7 @@ RERUN_CHANGES = {
 
 
 class JobButtons(Protocol):
-    """What the buttons call: the job service."""
+    """What the buttons call (bot.jobs.buttons)."""
 
     async def cancel_from_button(self, job_id: str, interaction: discord.Interaction) -> None: ...
 
@@ -31,11 +31,11 @@ class JobButtons(Protocol):
 
 
 class _HasJobButtons(Protocol):
-    service: JobButtons
+    buttons: JobButtons
 
 
 def _buttons(interaction: discord.Interaction) -> JobButtons:
-    return cast(_HasJobButtons, interaction.client).service
+    return cast(_HasJobButtons, interaction.client).buttons
 
 
 class CancelButton(
