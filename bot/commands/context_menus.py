@@ -63,6 +63,17 @@ def picture_of(message: discord.Message) -> discord.Attachment:
     raise RequestError(NO_IMAGE)
 
 
+async def _picture_or_refuse(
+    interaction: discord.Interaction[StyleBot], message: discord.Message
+) -> discord.Attachment | None:
+    """The message's picture, or None once the member has been told why there is none."""
+    try:
+        return picture_of(message)
+    except RequestError as exc:
+        await InteractionReplier(interaction).refuse(str(exc))
+        return None
+
+
 def avatar_of(user: discord.User | discord.Member) -> HostedImage:
     asset = user.display_avatar.with_format("png").with_size(1024)
     return HostedImage(asset.url, f"avatar-{user.name}.png")
@@ -132,23 +143,15 @@ class ContextMenus(commands.Cog):
         self, interaction: discord.Interaction[StyleBot], message: discord.Message
     ) -> None:
         """The picture as content, the remembered style, else the form to pick one."""
-        try:
-            content = picture_of(message)
-        except RequestError as exc:
-            await InteractionReplier(interaction).refuse(str(exc))
-            return
-        await self._paint_or_ask(interaction, content)
+        if content := await _picture_or_refuse(interaction, message):
+            await self._paint_or_ask(interaction, content)
 
     async def stylize_with(
         self, interaction: discord.Interaction[StyleBot], message: discord.Message
     ) -> None:
         """The form: a style from the gallery or the server's presets, or an upload."""
-        try:
-            content = picture_of(message)
-        except RequestError as exc:
-            await InteractionReplier(interaction).refuse(str(exc))
-            return
-        await self._open_form(interaction, content)
+        if content := await _picture_or_refuse(interaction, message):
+            await self._open_form(interaction, content)
 
     async def stylize_avatar(
         self, interaction: discord.Interaction[StyleBot], user: discord.User | discord.Member

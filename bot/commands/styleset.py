@@ -264,6 +264,8 @@ def _shown(key: str, config: GuildConfig) -> str:
         return f"**{config.user_limit}**"
     if key == "max-size":
         return f"**{config.max_size}**"
+    if key == "timelapse":
+        return "**on**" if config.timelapse else "**off**"
     if key == "channels":
         if not config.channels:
             return "**all channels**"

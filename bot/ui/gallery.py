@@ -18,6 +18,7 @@ import discord
 
 from bot.gallery import PAINTINGS
 from bot.ui.pictures import thumbnail
+from bot.ui.views import RebuiltButton
 
 PER_PAGE = 6  # Discord's media gallery holds 10; six thumbnails keep a page readable on phones
 
@@ -120,10 +121,10 @@ class _HasGallery(Protocol):
 
 
 class PageButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.LayoutView]],
+    RebuiltButton,
     template=r"stylebot:styles:(?P<page>-?\d{1,4})",
 ):
-    def __init__(self, page: int, label: str = "Page", *, disabled: bool = False) -> None:
+    def __init__(self, page: int | str, label: str = "Page", *, disabled: bool = False) -> None:
         super().__init__(
             discord.ui.Button(
                 label=label,
@@ -132,17 +133,7 @@ class PageButton(
                 disabled=disabled,
             )
         )
-        self.page = page
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[Any],
-        match: object,
-        /,
-    ) -> PageButton:
-        return cls(int(match["page"]))  # type: ignore[index]
+        self.page = int(page)
 
     async def callback(self, interaction: discord.Interaction) -> None:
         client = cast(_HasGallery, interaction.client)

@@ -3,6 +3,7 @@ so they keep working after a restart: discord.py matches them by template, not b
 
 from __future__ import annotations
 
+import re
 from typing import Any, Protocol, cast
 
 import discord
@@ -38,9 +39,28 @@ def _buttons(interaction: discord.Interaction) -> JobButtons:
     return cast(_HasJobButtons, interaction.client).buttons
 
 
+class RebuiltButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"(?!)",  # a base: only its subclasses' templates are registered
+):
+    """A button rebuilt from its custom id after a restart: the named groups of its template
+    are its constructor's arguments."""
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> RebuiltButton:
+        rebuild: Any = cls  # each subclass's own constructor takes the template's groups
+        return rebuild(**match.groupdict())  # type: ignore[no-any-return]
+
+
 class CancelButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"stylebot:cancel:(?P<job>[0-9a-f]{12})",
+    RebuiltButton,
+    template=r"stylebot:cancel:(?P<job_id>[0-9a-f]{12})",
 ):
     def __init__(self, job_id: str) -> None:
         super().__init__(
@@ -52,23 +72,13 @@ class CancelButton(
         )
         self.job_id = job_id
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[Any],
-        match: object,
-        /,
-    ) -> CancelButton:
-        return cls(match["job"])  # type: ignore[index]
-
     async def callback(self, interaction: discord.Interaction) -> None:
         await _buttons(interaction).cancel_from_button(self.job_id, interaction)
 
 
 class RerunButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"stylebot:again:(?P<job>[0-9a-f]{12}):(?P<change>style|content|size)",
+    RebuiltButton,
+    template=r"stylebot:again:(?P<job_id>[0-9a-f]{12}):(?P<change>style|content|size)",
 ):
     def __init__(self, job_id: str, change: str) -> None:
         label, emoji = RERUN_CHANGES[change]
@@ -83,23 +93,13 @@ class RerunButton(
         self.job_id = job_id
         self.change = change
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[Any],
-        match: object,
-        /,
-    ) -> RerunButton:
-        return cls(match["job"], match["change"])  # type: ignore[index]
-
     async def callback(self, interaction: discord.Interaction) -> None:
         await _buttons(interaction).rerun_from_button(self.job_id, self.change, interaction)
 
 
 class InfoButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"stylebot:info:(?P<job>[0-9a-f]{12})",
+    RebuiltButton,
+    template=r"stylebot:info:(?P<job_id>[0-9a-f]{12})",
 ):
     def __init__(self, job_id: str) -> None:
         super().__init__(
@@ -112,27 +112,17 @@ class InfoButton(
         )
         self.job_id = job_id
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[Any],
-        match: object,
-        /,
-    ) -> InfoButton:
-        return cls(match["job"])  # type: ignore[index]
-
     async def callback(self, interaction: discord.Interaction) -> None:
         await _buttons(interaction).info_from_button(self.job_id, interaction)
 
 
 class DeleteButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"stylebot:delete:(?P<job>[0-9a-f]{12}):(?P<owner>\d{1,20})",
+    RebuiltButton,
+    template=r"stylebot:delete:(?P<job_id>[0-9a-f]{12}):(?P<owner_id>\d{1,20})",
 ):
     """Deletes the card; the owner is in the custom id, so it works after the job is swept."""
 
-    def __init__(self, job_id: str, owner_id: int) -> None:
+    def __init__(self, job_id: str, owner_id: int | str) -> None:
         super().__init__(
             discord.ui.Button(
                 label="Delete",
@@ -142,17 +132,7 @@ class DeleteButton(
             )
         )
         self.job_id = job_id
-        self.owner_id = owner_id
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[Any],
-        match: object,
-        /,
-    ) -> DeleteButton:
-        return cls(match["job"], int(match["owner"]))  # type: ignore[index]
+        self.owner_id = int(owner_id)
 
     async def callback(self, interaction: discord.Interaction) -> None:
         await _buttons(interaction).delete_from_button(self.job_id, self.owner_id, interaction)

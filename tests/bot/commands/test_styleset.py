@@ -133,6 +133,7 @@ async def test_an_admins_settings_shape_the_next_job_and_members_flags_win(serve
         ("!styleset set user-limit 0", "a whole number from 1 to 2"),
         ("!styleset set max-size 100000", "a whole number from 16 to 128"),
         ("!styleset set channels nowhere", "cannot find a channel `nowhere`"),
+        ("!styleset set timelapse sometimes", "`timelapse` must be `on` or `off`"),
         ("!styleset set weights /etc/passwd", "`weights` is not a setting; settings are"),
         ("!styleset set colour red", "is not a setting"),
         ("!styleset set size", "value is a required argument that is missing"),

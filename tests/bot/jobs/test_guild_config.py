@@ -19,7 +19,7 @@ def settings() -> BotSettings:
 def test_keys_are_the_flag_names_and_cover_the_issue(settings):
     assert set(GUILD_KEYS) == {
         "content-weight", "style-weight", "tv-weight", "iterations", "size",
-        "preserve-color", "optimizer", "user-limit", "max-size", "channels",
+        "preserve-color", "optimizer", "user-limit", "max-size", "channels", "timelapse",
     }  # fmt: skip
     assert setting_key("Style_Weight") == "style-weight"
     assert setting_key("--size") == "size"
@@ -28,6 +28,7 @@ def test_keys_are_the_flag_names_and_cover_the_issue(settings):
 def test_values_are_normalised_as_the_engine_reads_them(settings):
     assert read_setting(settings, "style-weight", " 6e1 ") == "60"
     assert read_setting(settings, "size", "256") == "256"
+    assert read_setting(settings, "timelapse", " Yes ") == "on"
     assert read_setting(settings, "preserve-color", "histogram") == "histogram"
     assert read_setting(settings, "channels", "<#123456789012345678>, 223456789012345678") == (
         "123456789012345678,223456789012345678"
