@@ -12,12 +12,13 @@ import argparse
 import asyncio
 import io
 import json
+import re
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -30,6 +31,8 @@ IMAGES = ROOT / "tests" / "data"
 WIDTH, PAD = 560, 16
 BACKGROUND, PANEL, TEXT, MUTED = (49, 51, 56), (43, 45, 49), (219, 222, 225), (148, 155, 164)
 BUTTON, DANGER = (78, 80, 88), (218, 55, 60)
+FONT = ImageFont.load_default(size=13)  # Pillow's own FreeType font: the same on every machine
+LINE = 18
 
 
 async def record(size: int, scratch: str) -> tuple[DiscordDouble, StoredMessage]:
@@ -88,7 +91,8 @@ def _block(component: dict[str, Any], files: dict[str, bytes]) -> Image.Image:
         )
         block = Image.new("RGB", (inner, rows * cell_h + 8 * (rows - 1)), PANEL)
         for n, picture in enumerate(pictures):
-            picture.thumbnail((cell, cell_h))
+            scale = min(cell / picture.width, cell_h / picture.height)
+            picture = picture.resize((round(picture.width * scale), round(picture.height * scale)))
             x, y = (n % across) * (cell + 8), (n // across) * (cell_h + 8)
             block.paste(picture, (x + (cell - picture.width) // 2, y))
         return block
@@ -98,10 +102,10 @@ def _block(component: dict[str, Any], files: dict[str, bytes]) -> Image.Image:
         x = 0
         for button in component["components"]:
             label = button.get("label") or ""
-            width = int(draw.textlength(label)) + 24
+            width = int(draw.textlength(label, font=FONT)) + 24
             colour = DANGER if button.get("style") == 4 else BUTTON
             draw.rounded_rectangle([x, 2, x + width, 32], radius=6, fill=colour)
-            draw.text((x + 12, 11), label, fill=TEXT)
+            draw.text((x + 12, 9), label, fill=TEXT, font=FONT)
             x += width + 8
         return block
     return Image.new("RGB", (inner, 1), PANEL)
@@ -115,20 +119,23 @@ def _picture(files: dict[str, bytes], url: str) -> Image.Image:
 def _text(content: str, width: int) -> Image.Image:
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     lines: list[str] = []
-    for paragraph in content.replace("`", "").replace("*", "").split("\n"):
+    shown = (
+        re.sub(r"<@\d+>", "@ada", content).replace("`", "").replace("*", "").replace("\u00d7", "x")
+    )
+    for paragraph in shown.split("\n"):
         line = ""
         for word in paragraph.split(" "):
             candidate = f"{line} {word}".strip()
-            if probe.textlength(candidate) > width and line:
+            if probe.textlength(candidate, font=FONT) > width and line:
                 lines.append(line)
                 line = word
             else:
                 line = candidate
         lines.append(line)
-    block = Image.new("RGB", (width, 16 * len(lines)), PANEL)
+    block = Image.new("RGB", (width, LINE * len(lines)), PANEL)
     draw = ImageDraw.Draw(block)
     for n, line in enumerate(lines):
-        draw.text((0, 16 * n + 2), line, fill=TEXT if n == 0 else MUTED)
+        draw.text((0, LINE * n + 2), line, fill=TEXT if n == 0 else MUTED, font=FONT)
     return block
 
 
