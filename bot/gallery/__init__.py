@@ -37,6 +37,8 @@ class Painting:
 
 _NEURAL_STYLE = "public domain; the scan jcjohnson/neural-style uses as an example (MIT)"
 _FAST_STYLE = "public domain; the scan lengstrom/fast-style-transfer uses as an example (MIT)"
+_NEURAL_STYLE_TF = "public domain; the scan cysmith/neural-style-tf ships as styles/kandinsky.jpg"
+_ADAIN = "public domain; the scan xunhuang1995/AdaIN-style ships as input/style/{}.jpg"
 
 PAINTINGS: tuple[Painting, ...] = (
     Painting("starry_night", "The Starry Night", "Vincent van Gogh", "1889", _NEURAL_STYLE),
@@ -54,6 +56,24 @@ PAINTINGS: tuple[Painting, ...] = (
     ),
     Painting("udnie", "Udnie", "Francis Picabia", "1913", _FAST_STYLE),
     Painting("woman_with_a_hat", "Woman with a Hat", "Henri Matisse", "1905", _NEURAL_STYLE),
+    # Kandinsky died in 1944, Mondrian in 1944, Leger in 1955: all three paintings were
+    # published in 1913 (public domain in the US) and their painters died more than 70 years
+    # before 2026 (public domain where copyright lasts the painter's life and 70 years).
+    Painting("composition_vii", "Composition VII", "Wassily Kandinsky", "1913", _NEURAL_STYLE_TF),
+    Painting(
+        "tableau_2",
+        "Tableau No. 2 / Composition No. VII",
+        "Piet Mondrian",
+        "1913",
+        _ADAIN.format("mondrian"),
+    ),
+    Painting(
+        "contrast_of_forms",
+        "Contrast of Forms",
+        "Fernand L\u00e9ger",
+        "1913",
+        _ADAIN.format("contrast_of_forms"),
+    ),
 )
 _BY_NAME = {painting.name: painting for painting in PAINTINGS}
 
