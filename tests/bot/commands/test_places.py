@@ -89,3 +89,14 @@ async def test_context_menus_work_in_a_dm_between_members(bot, double, image_byt
     await double.submit_modal(alice, opened, {"style": "style:the_scream"})
     (card,) = await double.wait_for(lambda: results(double), timeout=60)
     assert card.data["channel_id"] == "1234567890123456788" and "--style the_scream" in card.text
+
+
+async def test_styles_in_a_dm_shows_the_built_in_ones(bot, double):
+    from tests.discord_double.server import media_urls
+
+    alice = double.add_user("alice")
+    interaction = await double.run_slash(alice, "styles", place=Place.BOT_DM)
+    await double.wait_for(lambda: interaction.original_id)
+    page = double.messages[interaction.original_id]
+    assert media_urls(page.data)[0] == "attachment://starry_night.jpg"
+    assert "preset" not in page.text
