@@ -43,7 +43,6 @@ EXPIRED = "That form has expired; right-click the picture again (Apps > Stylize 
 class PendingForm:
     """A "Stylize with..." form a member has open: what it will paint."""
 
-    owner_id: int
     content: Downloadable
     opened: float = field(default_factory=time.monotonic)
 
@@ -198,7 +197,7 @@ class ContextMenus(commands.Cog):
     ) -> None:
         self._forget_expired()
         token = secrets.token_hex(6)
-        self.pending[token] = PendingForm(interaction.user.id, content)
+        self.pending[token] = PendingForm(content)
         guild_id = interaction.guild.id if interaction.guild is not None else None
         options = style_options(
             favourites=await self._favourites(interaction.user.id),
