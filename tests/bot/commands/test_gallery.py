@@ -84,3 +84,11 @@ async def test_a_style_name_that_does_not_exist_suggests_the_nearest(bot, double
     answer = double.messages[interaction.original_id].data
     assert "`starry_night`" in answer["content"] and answer["flags"] & 64
     assert results(double) == []
+
+
+async def test_the_text_form_posts_the_same_gallery(bot, double):
+    alice = double.add_user("alice")
+    command = await double.post_message(alice, "!styles")
+    (page,) = await double.wait_for(lambda: double.replies_to(command.id))
+    assert page.data["flags"] & IS_COMPONENTS_V2 and "page 1 of 2" in _text(page.data)
+    assert len(media_urls(page.data)) == PER_PAGE and double.invalid == []
