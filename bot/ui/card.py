@@ -21,6 +21,7 @@ from bot.ui.timelapse import timelapse
 from bot.ui.views import RERUN_CHANGES, DeleteButton, InfoButton, RerunButton
 
 _ACCENT = discord.Colour.green()
+NO_ROOM = "No timelapse: it would not fit in the upload limit here."
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def card_pictures(job: Job) -> CardPictures:
         elif not job.frames:
             note = "No timelapse: the previews were lost when the painting started over."
         else:
-            note = "No timelapse: it would not fit in the upload limit here."
+            note = NO_ROOM
     height = min(512, result.size[1])
     comparison = CardPicture(
         "before-after.jpg",
@@ -87,9 +88,7 @@ def fitted(pictures: CardPictures, *, room: int) -> CardPictures:
     ):
         if less.size <= room:
             return less
-    note = (
-        "No timelapse: it would not fit in the upload limit here." if pictures.timelapse else None
-    )
+    note = NO_ROOM if pictures.timelapse else None
     return CardPictures((), None, None, note or pictures.note)
 
 

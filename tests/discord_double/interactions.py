@@ -7,7 +7,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from tests.discord_double.payloads import FakeUser, snowflake
+from tests.discord_double.payloads import FakeUser, snowflake, text_channel_payload
 
 MESSAGE_MENU, USER_MENU = 3, 2  # application command types
 MODAL_SUBMIT = 5  # interaction type
@@ -33,18 +33,8 @@ def place_fields(
 ) -> dict[str, Any]:
     """The fields of an interaction payload that say where it happened and for whom."""
     channel = {
-        "id": str(channel_id),
-        "type": 0,
-        "guild_id": str(guild_id),
-        "name": "general",
-        "position": 0,
-        "permission_overwrites": [],
-        "nsfw": False,
-        "parent_id": None,
-        "topic": None,
-        "last_message_id": None,
-        "rate_limit_per_user": 0,
-        "permissions": str(permissions),
+        **text_channel_payload(channel_id, guild_id, "general", 0),
+        "permissions": str(permissions),  # what the member may do there
     }
     if place is Place.GUILD:
         return {

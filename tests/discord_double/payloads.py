@@ -125,25 +125,31 @@ def guild_payload(
         "voice_states": [],
         "members": [m.member_payload() for m in members],
         "channels": [
-            {
-                "id": str(cid),
-                "type": 0,
-                "guild_id": str(guild_id),
-                "name": f"channel-{n}",
-                "position": n,
-                "permission_overwrites": [],
-                "nsfw": False,
-                "parent_id": None,
-                "topic": None,
-                "last_message_id": None,
-                "rate_limit_per_user": 0,
-            }
+            text_channel_payload(cid, guild_id, f"channel-{n}", n)
             for n, cid in enumerate(channel_ids)
         ],
         "threads": [],
         "presences": [],
         "stage_instances": [],
         "guild_scheduled_events": [],
+    }
+
+
+def text_channel_payload(
+    channel_id: int, guild_id: int, name: str, position: int
+) -> dict[str, Any]:
+    return {
+        "id": str(channel_id),
+        "type": 0,
+        "guild_id": str(guild_id),
+        "name": name,
+        "position": position,
+        "permission_overwrites": [],
+        "nsfw": False,
+        "parent_id": None,
+        "topic": None,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
     }
 
 
