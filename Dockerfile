@@ -28,6 +28,15 @@ ENTRYPOINT ["python", "-m", "bot"]
 # --- the engine on a CUDA PyTorch base (Python 3.11); its torch satisfies the range ---
 FROM pytorch/pytorch:2.9.1-cuda12.8-cudnn9-runtime AS engine
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+# tcmalloc for torch's CPU tensors (glibc's malloc maps and faults in the large ones afresh every
+# iteration: README, Performance); t64 is its name from Ubuntu 24.04 on.
+RUN apt-get update \
+    && (apt-get install -y --no-install-recommends libtcmalloc-minimal4 \
+        || apt-get install -y --no-install-recommends libtcmalloc-minimal4t64) \
+    && rm -rf /var/lib/apt/lists/* \
+    && ln -s "$(find /usr/lib -name libtcmalloc_minimal.so.4 | head -n 1)" /usr/local/lib/ \
+    && test -e /usr/local/lib/libtcmalloc_minimal.so.4
+ENV LD_PRELOAD=/usr/local/lib/libtcmalloc_minimal.so.4
 RUN useradd --create-home --uid 10001 stylebot
 WORKDIR /app
 COPY pyproject.toml README.md ./

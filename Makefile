@@ -4,6 +4,10 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 # Pinned here, not in pyproject.toml: an unpinned torch may pull a newer multi-GB build.
 TORCH  := torch==2.14.1 torchvision==0.29.1
+# tcmalloc where the system has it (apt-get install libtcmalloc-minimal4): glibc's malloc maps
+# and faults in torch's large CPU tensors afresh every iteration (README, Performance).
+TCMALLOC := $(firstword $(wildcard /usr/lib/*/libtcmalloc_minimal.so.4 /usr/lib64/libtcmalloc_minimal.so.4 /usr/lib/libtcmalloc_minimal.so.4))
+ENGINE := $(if $(TCMALLOC),LD_PRELOAD=$(TCMALLOC) )$(PY)
 
 .PHONY: setup run test bench bench-quality bench-bot bench-load bench-broker bench-memory bench-profile example-card lint
 
@@ -16,7 +20,7 @@ $(STAMP): pyproject.toml Makefile
 	touch $(STAMP)
 
 run: setup
-	$(PY) -m bot
+	$(ENGINE) -m bot
 
 test: setup
 	$(PY) -m ruff check .
@@ -24,25 +28,25 @@ test: setup
 	$(PY) -m pytest
 
 bench: setup
-	$(PY) bench/bench.py
+	$(ENGINE) bench/bench.py
 
 bench-quality: setup
-	$(PY) bench/quality.py --sheet examples/quality_sheet.jpg
+	$(ENGINE) bench/quality.py --sheet examples/quality_sheet.jpg
 
 bench-bot: setup
-	$(PY) bench/bot_latency.py
+	$(ENGINE) bench/bot_latency.py
 
 bench-load: setup
-	$(PY) bench/load.py
+	$(ENGINE) bench/load.py
 
 bench-broker: setup
-	$(PY) bench/broker.py
+	$(ENGINE) bench/broker.py
 
 bench-memory: setup
-	$(PY) bench/memory.py
+	$(ENGINE) bench/memory.py
 
 bench-profile: setup
-	$(PY) bench/iteration_profile.py
+	$(ENGINE) bench/iteration_profile.py
 
 example-card: setup
 	$(PY) examples/render_card.py

@@ -2,8 +2,9 @@
 
     python bench/bench.py [--sizes 256 384 512] [--iterations 12] [--device cpu] [--no-default-run]
 
-Prints the machine, the measured GEMM peak, a table per size and precision, and the wall time of
-a default 512 px run (examples/astronaut.jpg, square: the most pixels a 512 px run can have).
+Prints the machine (its C allocator too), the measured peak (before and after the table), a table
+per size and precision (seconds, page faults and GFLOPS per iteration), and the wall time of a
+default 512 px run (examples/astronaut.jpg, square: the most pixels a 512 px run can have).
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from __future__ import annotations
 import argparse
 import itertools
 import platform
+import resource
 import time
 from pathlib import Path
 
 import torch
 
 from styleengine import StyleParams, stylize
+from styleengine.allocator import allocator
 from styleengine.device import available_devices, resolve_device
 from styleengine.layers import forward_flops
 
@@ -48,7 +51,10 @@ def machine(device: torch.device) -> str:
     """The device, the CPU's widest vector unit, threads and torch."""
     if device.type == "cuda":
         return f"{torch.cuda.get_device_name(device)}, torch {torch.__version__}"
-    return f"{cpu_model()}, {torch.get_num_threads()} threads, torch {torch.__version__}"
+    return (
+        f"{cpu_model()}, {torch.get_num_threads()} threads, torch {torch.__version__}, "
+        f"{allocator()} malloc"
+    )
 
 
 def gemm_peak(device: torch.device, dtype: torch.dtype) -> float:
@@ -97,20 +103,27 @@ def _sync(device: torch.device) -> None:
 
 def seconds_per_iteration(
     size: int, precision: str, iterations: int, device: torch.device
-) -> tuple[float, tuple[int, int]]:
-    """Median time of the optimizer loop (L-BFGS step, losses, clamp) after two warm-up steps."""
-    stamps: list[float] = []
+) -> tuple[float, float, tuple[int, int]]:
+    """Median time and page faults of the optimizer loop (L-BFGS step, losses, clamp) after
+    two warm-up steps. The faults are the allocator's doing: a block the C allocator maps
+    afresh is faulted in page by page (the machine line names the allocator)."""
+    stamps: list[tuple[float, int]] = []
     params = StyleParams(size=size, min_size=size, iterations=iterations + 2, precision=precision)
-    result = stylize(
-        CONTENT,
-        [STYLE],
-        params,
-        device=device,
-        progress_every=1,
-        on_progress=lambda p: stamps.append(time.perf_counter()),
-    )
-    steps = sorted(b - a for a, b in itertools.pairwise(stamps))
-    return steps[len(steps) // 2], result.image.size
+
+    def stamp(_: object) -> None:
+        stamps.append((time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF).ru_minflt))
+
+    result = stylize(CONTENT, [STYLE], params, device=device, progress_every=1, on_progress=stamp)
+    steps = sorted(b[0] - a[0] for a, b in itertools.pairwise(stamps))
+    faults = sorted(b[1] - a[1] for a, b in itertools.pairwise(stamps))
+    return steps[len(steps) // 2], faults[len(faults) // 2], result.image.size
+
+
+def measured_peaks(device: torch.device) -> dict[torch.dtype, float]:
+    return {
+        dtype: max(gemm_peak(device, dtype), conv_peak(device, dtype))
+        for dtype in (torch.float32, torch.bfloat16)
+    }
 
 
 def main() -> None:
@@ -124,30 +137,40 @@ def main() -> None:
     precisions = ["fp32", "bf16"] + (["fp16"] if device.type == "cuda" else [])
 
     print(f"machine: {machine(device)}")
-    peaks = {
-        dtype: max(gemm_peak(device, dtype), conv_peak(device, dtype))
-        for dtype in (torch.float32, torch.bfloat16)
-    }
-    peak = peaks[torch.float32]
-    print(
-        f"measured peak (best of large GEMMs and 3x3 convs): fp32 {peak:.0f} GFLOPS, "
-        f"bf16 {peaks[torch.bfloat16]:.0f} GFLOPS"
-    )
-    print()
-    print("| size (px) | precision | s/iteration | GFLOPS | % of fp32 peak | % of its own peak |")
-    print("|---|---|---|---|---|---|")
+    before = measured_peaks(device)
+    rows = []
     deepest = StyleParams().deepest_layer
     for size in args.sizes:
         for precision in precisions:
-            seconds, (w, h) = seconds_per_iteration(size, precision, args.iterations, device)
-            # Forward plus the input-gradient pass, which costs as much again (weights frozen).
-            gflops = 2 * forward_flops(h, w, deepest) / seconds / 1e9
-            own = peaks.get(_DTYPES.get(precision, torch.float32), peak)
-            print(
-                f"| {w}x{h} | {precision} | {seconds:.3f} | {gflops:.0f} | "
-                f"{100 * gflops / peak:.0f} % | {100 * gflops / own:.0f} % |",
-                flush=True,
+            seconds, faults, (w, h) = seconds_per_iteration(
+                size, precision, args.iterations, device
             )
+            # Forward plus the input-gradient pass, which costs as much again (weights frozen).
+            rows.append((w, h, precision, seconds, faults, 2 * forward_flops(h, w, deepest)))
+    # Measured again after the table: this machine's speed drifts; the higher of the two is
+    # what the iterations are held to.
+    after = measured_peaks(device)
+    peaks = {dtype: max(before[dtype], after[dtype]) for dtype in before}
+    peak = peaks[torch.float32]
+    print(
+        "measured peak (best of large GEMMs and 3x3 convs, before / after the table): fp32 "
+        f"{before[torch.float32]:.0f} / {after[torch.float32]:.0f} GFLOPS, bf16 "
+        f"{before[torch.bfloat16]:.0f} / {after[torch.bfloat16]:.0f} GFLOPS"
+    )
+    print()
+    print(
+        "| size (px) | precision | s/iteration | page faults/iteration | GFLOPS "
+        "| % of fp32 peak | % of its own peak |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for w, h, precision, seconds, faults, flops in rows:
+        gflops = flops / seconds / 1e9
+        own = peaks.get(_DTYPES.get(precision, torch.float32), peak)
+        print(
+            f"| {w}x{h} | {precision} | {seconds:.3f} | {faults:.0f} | {gflops:.0f} | "
+            f"{100 * gflops / peak:.0f} % | {100 * gflops / own:.0f} % |",
+            flush=True,
+        )
     if not args.no_default_run:
         started = time.perf_counter()
         result = stylize(CONTENT, [STYLE], StyleParams(), device=device)

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from styleengine.allocator import release_free_memory
 from styleengine.errors import OutOfMemory
 from styleengine.images import fit_long_side
 from styleengine.params import StyleParams
@@ -95,6 +96,7 @@ class HostMemory:
         finally:
             with self._lock:
                 self._held -= need
+            release_free_memory()  # what the job freed, back to the host for the next check
 
 
 host_memory = HostMemory()

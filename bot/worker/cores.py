@@ -17,8 +17,17 @@ def share_cores(devices: tuple[str, ...], slots: int, threads: int = 0) -> int |
         return None
     import torch
 
+    from styleengine.allocator import allocator
+
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     threads = threads or max(1, (cores or 1) // max(1, slots))
     torch.set_num_threads(threads)
-    log.info("CPU: %d core(s), %d job(s) at once, %d torch thread(s) each", cores, slots, threads)
+    log.info(
+        "CPU: %d core(s), %d job(s) at once, %d torch thread(s) each, %s malloc%s",
+        cores,
+        slots,
+        threads,
+        allocator(),
+        "" if allocator() != "glibc" else " (tcmalloc is steadier: see the README, Performance)",
+    )
     return threads
