@@ -257,14 +257,17 @@ class JobService:
         await self._retire(job)
 
     async def _retire(self, job: Job) -> None:
-        """The job is over: out of the service, its status drawn final, the journal told."""
+        """The job is over: the journal told, its status drawn final, out of the service.
+
+        The journal first: a job that has left the service is closed in the journal too, so a
+        stop right after it (the runner's task cancelled) cannot leave it to be sent again."""
+        if not job.undelivered:  # else the next start delivers it
+            await self.journal_safely(self.store.journal.finished(job))
         self.jobs.pop(job.id, None)
         self._repliers.pop(job.id, None)
         status = self._status.get(job.id)
         if status is not None:
             status.touch()  # draws the final state, then its task ends and lets go of it
-        if not job.undelivered:  # else the next start delivers it
-            await self.journal_safely(self.store.journal.finished(job))
 
     async def journal_safely(self, call: Awaitable[T]) -> T | None:
         """Tell the journal; a failing disk is logged, and the member's job goes on."""
