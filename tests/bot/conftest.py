@@ -17,7 +17,23 @@ from PIL import Image
 
 from bot.app import StyleBot
 from bot.settings import BotSettings
-from tests.discord_double.server import DiscordDouble, StoredMessage
+from bot.ui import pacing
+from tests.discord_double import server
+from tests.discord_double.server import HANG, DiscordDouble, StoredMessage
+
+# Discord's per-channel limit (5 messages per 5 s) scaled down to 5 per second on both sides:
+# every double enforces it, the bot's pacer keeps to it with its usual margin. Tests that post
+# a lot in one channel then wait a second where Discord would make them wait five; what they
+# check (no 429 drawn, answers still arrive) is the same. test_pacing.py holds the real figures
+# to Discord's. A bot in a subprocess keeps the real window, slower than the double's: safe.
+FAST_CHANNEL_WINDOW = 1.0
+
+
+@pytest.fixture(autouse=True)
+def fast_channel_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    margin = pacing.WINDOW_SECONDS - server.CHANNEL_BUCKET[1]
+    monkeypatch.setattr(server, "CHANNEL_BUCKET", (server.CHANNEL_BUCKET[0], FAST_CHANNEL_WINDOW))
+    monkeypatch.setattr(pacing, "WINDOW_SECONDS", FAST_CHANNEL_WINDOW + margin)
 
 
 def bot_settings(double: DiscordDouble, **overrides: Any) -> BotSettings:
@@ -44,18 +60,17 @@ async def running(settings: BotSettings, double: DiscordDouble) -> AsyncIterator
     task = asyncio.create_task(bot.start(settings.token.get_secret_value()))
     try:
         await double.wait_for(
-            lambda: task.done() or (bot.get_guild(double.guild_id) and double.commands),
-            timeout=30,
+            lambda: task.done() or (bot.get_guild(double.guild_id) and double.commands)
         )
         if task.done():
             task.result()  # raises what stopped the bot
         yield bot
     finally:
         await _close(bot)
-        await asyncio.wait_for(task, timeout=15)
+        await asyncio.wait_for(task, timeout=HANG)
 
 
-async def _close(bot: StyleBot, patience: float = 30) -> None:
+async def _close(bot: StyleBot, patience: float = HANG) -> None:
     """Close the bot; one that does not close in time fails the test with every task's stack."""
     closing = asyncio.create_task(bot.close())
     done, _ = await asyncio.wait({closing}, timeout=patience)

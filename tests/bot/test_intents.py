@@ -23,10 +23,10 @@ async def test_without_the_intent_mentions_and_slash_commands_work(image_bytes, 
                 ignored = await double.post_message(alice, "!stylize", pair(double, image_bytes))
                 mention = f"<@{double.bot_user.id}> stylize --seed 1"
                 await double.post_message(alice, mention, pair(double, image_bytes))
-                await double.wait_for(lambda: results(double), timeout=60)
+                await double.wait_for(lambda: results(double))
                 content, style = pair(double, image_bytes)
                 await double.run_slash(alice, "stylize", {}, {"content": content, "style": style})
-                await double.wait_for(lambda: len(results(double)) == 2, timeout=60)
+                await double.wait_for(lambda: len(results(double)) == 2)
                 assert double.replies_to(ignored.id) == []  # Discord blanked it: nothing to read
         assert "without the message-content intent" in caplog.text
     finally:
@@ -47,7 +47,7 @@ async def test_a_refused_intent_reconnects_without_it(image_bytes, caplog, tmp_p
             content, style = pair(double, image_bytes)
             await double.wait_for(double.connected)
             await double.run_slash(alice, "stylize", {}, {"content": content, "style": style})
-            await double.wait_for(lambda: results(double), timeout=60)
+            await double.wait_for(lambda: results(double))
         assert "refused the message-content intent" in caplog.text
         assert not task.done()
     finally:

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from tests.discord_double.server import DiscordDouble
+from tests.discord_double.server import HANG, DiscordDouble
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +33,7 @@ async def run_bot(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
-    output, _ = await asyncio.wait_for(process.communicate(), timeout=120)
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=HANG)
     return process.returncode or 0, output.decode()
 
 

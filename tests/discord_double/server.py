@@ -39,6 +39,8 @@ from tests.discord_double.payloads import (
     snowflake,
 )
 
+# Seconds a test waits for an event before it calls it a hang; no event needs "enough time".
+HANG = 300.0
 MESSAGE_CONTENT_INTENT = 1 << 15
 # Discord allows 5 message sends/edits per 5 s per channel; the double enforces the same.
 CHANNEL_BUCKET = (5, 5.0)
@@ -529,8 +531,10 @@ class DiscordDouble:
         key = attachment["url"].split("/cdn/", 1)[1]
         return self.cdn[key][0]
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 30.0) -> Any:
-        """Wait until ``predicate()`` is truthy (re-checked on every change); return its value."""
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = HANG) -> Any:
+        """Wait until ``predicate()`` is truthy (re-checked on every change, and every tenth of a
+        second for state outside the double); return its value. The bound is for hangs only:
+        a test waits for an event, however slow the machine, never for "enough time"."""
         deadline = time.monotonic() + timeout
         async with self._changed:
             while True:
@@ -541,7 +545,7 @@ class DiscordDouble:
                 if left <= 0:
                     raise TimeoutError("the double did not see the expected state in time")
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), timeout=min(left, 0.5))
+                    await asyncio.wait_for(self._changed.wait(), timeout=min(left, 0.1))
 
     async def _notify(self) -> None:
         async with self._changed:

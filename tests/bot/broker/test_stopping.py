@@ -11,6 +11,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.jobs.backends.redis import RedisBackend
 from bot.settings import BotSettings
+from tests.discord_double.server import HANG
 
 
 def as_a_timeout() -> None:
@@ -44,4 +45,4 @@ async def test_the_health_loop_stops_when_a_redis_call_swallows_its_cancel(
     monkeypatch.setattr(broker.queue, "info", info)
     while not calls:  # until the health loop is inside the call
         await asyncio.sleep(0.05)
-    await asyncio.wait_for(broker.stop(), timeout=5)
+    await asyncio.wait_for(broker.stop(), timeout=HANG)

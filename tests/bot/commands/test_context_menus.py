@@ -50,7 +50,7 @@ async def test_use_as_style_then_stylize_with_my_style(bot, double, image_bytes)
 
     photo = await double.post_message(alice, "my cat", [_photo(double, image_bytes)])
     await double.run_context_menu(alice, "Stylize with my style", message=photo)
-    (card,) = await double.wait_for(lambda: results(double), timeout=60)
+    (card,) = await double.wait_for(lambda: results(double))
     assert card.data["flags"] & IS_COMPONENTS_V2 and f"<@{alice.id}>" in card.text
     by_name = {a["filename"]: a for a in card.attachments}
     style = decode(double.attachment_bytes(by_name["style-1.jpg"]))
@@ -84,14 +84,14 @@ async def test_without_a_remembered_style_the_form_opens_and_paints(double, imag
         assert values[0] == "style:starry_night" and values[-1] == "preset:swirls"
 
         await double.submit_modal(alice, opened, {"style": "style:great_wave", "strength": "7"})
-        (card,) = await double.wait_for(lambda: results(double), timeout=60)
+        (card,) = await double.wait_for(lambda: results(double))
         assert "--style great_wave" in card.text and "--style-weight 7" in card.text
 
         opened = await double.run_context_menu(alice, "Stylize with...", message=photo)
         await double.wait_for(lambda: opened.modal)
         upload = _photo(double, image_bytes, "shipwreck.jpg")
         await double.submit_modal(alice, opened, {"style": "preset:swirls"}, {"upload": [upload]})
-        second = (await double.wait_for(lambda: results(double)[1:], timeout=60))[0]
+        second = (await double.wait_for(lambda: results(double)[1:]))[0]
         assert "--preset swirls" in second.text
         names = [u.removeprefix("attachment://") for u in media_urls(second.data)]
         assert "style-1.jpg" in names and "style-2.jpg" in names  # the preset and the upload
@@ -103,7 +103,7 @@ async def test_stylize_avatar(bot, double, image_bytes):
     opened = await double.run_context_menu(alice, "Stylize avatar", target=bob)
     await double.wait_for(lambda: opened.modal)
     await double.submit_modal(alice, opened, {"style": "style:udnie"})
-    (card,) = await double.wait_for(lambda: results(double), timeout=60)
+    (card,) = await double.wait_for(lambda: results(double))
     assert any(key.startswith(f"avatars/{bob.id}/") for key in double.cdn_requests)
     assert "--style udnie" in card.text
 

@@ -58,14 +58,14 @@ async def test_a_built_in_style_by_name_in_text_and_slash(bot, double, image_byt
     alice = double.add_user("alice")
     photo = double.upload("photo.jpg", image_bytes("chelsea.jpg"), "image/jpeg")
     await double.post_message(alice, "!stylize --style great-wave --seed 2", [photo])
-    (first,) = await double.wait_for(lambda: results(double), timeout=60)
+    (first,) = await double.wait_for(lambda: results(double))
     assert "--style great_wave" in first.text
 
     choices = await double.autocomplete(alice, "stylize", "style_name", "hokus")
     assert [c["value"] for c in choices] == ["great_wave"]
     photo = double.upload("photo.jpg", image_bytes("chelsea.jpg"), "image/jpeg")
     await double.run_slash(alice, "stylize", {"style_name": "udnie"}, {"content": photo})
-    await double.wait_for(lambda: len(results(double)) == 2, timeout=60)
+    await double.wait_for(lambda: len(results(double)) == 2)
     assert "--style udnie" in results(double)[1].text
 
 

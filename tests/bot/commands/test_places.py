@@ -18,7 +18,7 @@ async def test_stylize_in_the_bots_dm_uses_personal_defaults_not_a_servers(doubl
         content, style = pair(double, image_bytes)
         await double.run_slash(alice, "stylize", {}, {"content": content, "style": style},
                                place=Place.BOT_DM)  # fmt: skip
-        (card,) = await double.wait_for(lambda: results(double), timeout=60)
+        (card,) = await double.wait_for(lambda: results(double))
         assert card.data["channel_id"] == str(double.dm_channels[alice.id])
         assert "guild_id" not in card.data
         assert max(decode(double.attachment_bytes(card.attachments[0])).size) == 32
@@ -28,7 +28,7 @@ async def test_stylize_in_the_bots_dm_uses_personal_defaults_not_a_servers(doubl
         content, style = pair(double, image_bytes)
         await double.run_slash(alice, "stylize", {}, {"content": content, "style": style},
                                place=Place.BOT_DM)  # fmt: skip
-        second = (await double.wait_for(lambda: results(double)[1:], timeout=60))[0]
+        second = (await double.wait_for(lambda: results(double)[1:]))[0]
         assert max(decode(double.attachment_bytes(second.attachments[0])).size) == 48
 
 
@@ -39,25 +39,27 @@ async def test_user_installed_in_a_server_without_the_bot(bot, double, image_byt
         alice, "stylize", {"style_name": "great_wave"}, {"content": photo},
         place=Place.USER_GUILD,
     )  # fmt: skip
-    (card,) = await double.wait_for(lambda: results(double), timeout=60)
+    (card,) = await double.wait_for(lambda: results(double))
     assert card.data["channel_id"] == str(command.channel_id)  # a follow-up, in that channel
     status = double.messages[command.original_id]
     assert any("your DMs" in str(data["embeds"]) for _, data in status.edits)
     assert not double.dm_channels, "nothing was sent to DMs while the token lived"
 
 
-async def test_a_job_that_outlives_the_token_finishes_in_the_members_dms(double, image_bytes):
-    settings = bot_settings(double, default_size=64, default_iterations=150)
-    async with running(settings, double):
+async def test_a_job_that_outlives_the_token_finishes_in_the_members_dms(
+    double, image_bytes, paint_gate
+):
+    async with running(bot_settings(double), double):
         alice = double.add_user("alice")
         content, style = pair(double, image_bytes)
         command = await double.run_slash(alice, "stylize", {}, {"content": content, "style": style},
                                          place=Place.PRIVATE)  # fmt: skip
         await double.wait_for(lambda: command.original_id)
         status = double.messages[command.original_id]
-        await double.wait_for(lambda: "Painting\u2026" in edit_titles(status), timeout=60)
+        await double.wait_for(lambda: "Painting\u2026" in edit_titles(status))
         double.expire_token(command)
-        (card,) = await double.wait_for(lambda: results(double), timeout=120)
+        paint_gate.open()
+        (card,) = await double.wait_for(lambda: results(double))
     assert card.data["channel_id"] == str(double.dm_channels[alice.id])
     assert f"<@{alice.id}> here is your picture" in card.text
     followups = [m for m in double.messages_in(command.channel_id) if m.id != status.id]
@@ -87,7 +89,7 @@ async def test_context_menus_work_in_a_dm_between_members(bot, double, image_byt
                                            place=Place.PRIVATE)  # fmt: skip
     await double.wait_for(lambda: opened.modal)
     await double.submit_modal(alice, opened, {"style": "style:the_scream"})
-    (card,) = await double.wait_for(lambda: results(double), timeout=60)
+    (card,) = await double.wait_for(lambda: results(double))
     assert card.data["channel_id"] == "1234567890123456788" and "--style the_scream" in card.text
 
 

@@ -40,20 +40,20 @@ async def test_preferences_sit_between_the_servers_settings_and_the_flags(double
         assert "`--favourites great_wave`" in answer.text
 
         await double.post_message(alice, "!stylize", pair(double, image_bytes))
-        (card,) = await double.wait_for(lambda: results(double), timeout=60)
+        (card,) = await double.wait_for(lambda: results(double))
         assert max(decode(double.attachment_bytes(card.attachments[0])).size) == 48
         info = await _info(double, alice, card)
         assert "`--size 48` \u2014 your /prefer" in info
         assert "`--style-weight 5` \u2014 this server" in info
 
         await double.post_message(alice, "!stylize --size 32", pair(double, image_bytes))
-        second = (await double.wait_for(lambda: results(double)[1:], timeout=60))[0]
+        second = (await double.wait_for(lambda: results(double)[1:]))[0]
         assert max(decode(double.attachment_bytes(second.attachments[0])).size) == 32
         assert "`--size 32` \u2014 you, in this request" in await _info(double, alice, second)
 
         bob = double.add_user("bob")  # someone else's preferences are not yours
         await double.post_message(bob, "!stylize", pair(double, image_bytes))
-        third = (await double.wait_for(lambda: results(double)[2:], timeout=60))[0]
+        third = (await double.wait_for(lambda: results(double)[2:]))[0]
         assert max(decode(double.attachment_bytes(third.attachments[0])).size) == 40
 
 

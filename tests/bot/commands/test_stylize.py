@@ -6,13 +6,14 @@ import itertools
 
 from tests.bot.conftest import bot_settings, decode, edit_titles, pair, results, running, title
 from tests.discord_double.server import custom_ids
+from tests.paint_gate import PaintGate
 
 
 async def test_text_command_queues_runs_and_delivers_an_image(bot, double, image_bytes):
     alice = double.add_user("alice")
     command = await double.post_message(alice, "!stylize --seed 3", pair(double, image_bytes))
 
-    delivered = (await double.wait_for(lambda: results(double), timeout=60))[0]
+    delivered = (await double.wait_for(lambda: results(double)))[0]
     status = double.replies_to(command.id)[0]
     assert title(status) is not None
     image = decode(double.attachment_bytes(delivered.attachments[0]))
@@ -26,16 +27,24 @@ async def test_text_command_queues_runs_and_delivers_an_image(bot, double, image
     assert double.rate_limited == []
 
 
-async def test_progress_edits_are_throttled_and_show_a_bar_and_a_preview(double, image_bytes):
+async def test_progress_edits_are_throttled_and_show_a_bar_and_a_preview(
+    double, image_bytes, tmp_path
+):
     from tests.bot.conftest import bot_settings, running
 
-    settings = bot_settings(double, progress_interval=0.4, default_size=64, default_iterations=60)
-    async with running(settings, double):
-        alice = double.add_user("alice")
-        command = await double.post_message(alice, "!stylize", pair(double, image_bytes))
-        await double.wait_for(lambda: results(double), timeout=120)
-        status = double.replies_to(command.id)[0]
-        await double.wait_for(lambda: edit_titles(status)[-1:] == ["Done"])
+    settings = bot_settings(double, progress_interval=0.4, default_size=64, default_iterations=24)
+    # Held at its first preview until the member has seen it, so that no CPU is too fast for it.
+    with PaintGate(tmp_path / "gate", at_preview=True).installed() as gate:
+        async with running(settings, double):
+            alice = double.add_user("alice")
+            command = await double.post_message(alice, "!stylize", pair(double, image_bytes))
+            status = (await double.wait_for(lambda: double.replies_to(command.id)))[0]
+            await double.wait_for(
+                lambda: any(data["attachments"] for _, data in status.edits) and gate.held()
+            )
+            gate.open()
+            await double.wait_for(lambda: results(double))
+            await double.wait_for(lambda: edit_titles(status)[-1:] == ["Done"])
     times = [at for at, _ in status.edits]
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.38  # never more often than the interval
@@ -67,7 +76,7 @@ async def test_slash_command_with_typed_options(bot, double, image_bytes):
         {"size": 48, "style_weight": 50.0, "options": "--tv-weight 2"},
         {"content": content, "style": style},
     )
-    delivered = (await double.wait_for(lambda: results(double), timeout=60))[0]
+    delivered = (await double.wait_for(lambda: results(double)))[0]
     assert interaction.response_type == 5  # deferred at once, then the status replaced it
     original = double.messages[interaction.original_id]
     assert title(original) is not None
@@ -82,7 +91,7 @@ async def test_reply_to_a_photo_with_only_the_style_attached(bot, double, image_
     posted = await double.post_message(bob, "look at my coffee", [photo])
     style = double.upload("scream.jpg", image_bytes("the_scream.jpg"), "image/jpeg")
     await double.post_message(alice, "!stylize", [style], reply_to=posted.id)
-    delivered = (await double.wait_for(lambda: results(double), timeout=60))[0]
+    delivered = (await double.wait_for(lambda: results(double)))[0]
     coffee = decode(image_bytes("coffee.jpg"))
     result = decode(double.attachment_bytes(delivered.attachments[0]))
     assert abs(result.width / result.height - coffee.width / coffee.height) < 0.05
@@ -105,41 +114,41 @@ async def test_help_and_queue(bot, double):
 async def test_run_again_with_more_style(bot, double, image_bytes):
     alice = double.add_user("alice")
     await double.post_message(alice, "!stylize --style-weight 40", pair(double, image_bytes))
-    first = (await double.wait_for(lambda: results(double), timeout=60))[0]
+    first = (await double.wait_for(lambda: results(double)))[0]
     more_style = custom_ids(first.data)[0]
     await double.press(alice, first.id, more_style)
-    second = (await double.wait_for(lambda: results(double)[1:], timeout=60))[0]
+    second = (await double.wait_for(lambda: results(double)[1:]))[0]
     assert "--style-weight 80" in second.text
     larger = custom_ids(first.data)[2]
     await double.press(alice, first.id, larger)
-    third = (await double.wait_for(lambda: results(double)[2:], timeout=60))[0]
+    third = (await double.wait_for(lambda: results(double)[2:]))[0]
     assert max(decode(double.attachment_bytes(third.attachments[0])).size) == 48
 
 
-async def test_result_arrives_when_the_status_message_was_deleted(double, image_bytes):
+async def test_result_arrives_when_the_status_message_was_deleted(double, image_bytes, paint_gate):
     from tests.bot.conftest import bot_settings, running
 
-    settings = bot_settings(double, default_size=64, default_iterations=150)
-    async with running(settings, double):
+    async with running(bot_settings(double), double):
         alice = double.add_user("alice")
         command = await double.post_message(alice, "!stylize", pair(double, image_bytes))
         status = (await double.wait_for(lambda: double.replies_to(command.id)))[0]
-        await double.wait_for(lambda: "Painting\u2026" in edit_titles(status), timeout=60)
+        await double.wait_for(lambda: "Painting\u2026" in edit_titles(status))
         await double.delete_message(status.id)
         edits_when_deleted = len(status.edits)
-        delivered = (await double.wait_for(lambda: results(double), timeout=120))[0]
+        paint_gate.open()
+        delivered = (await double.wait_for(lambda: results(double)))[0]
         assert delivered.attachments
         assert len(status.edits) == edits_when_deleted
 
 
 async def test_a_queue_that_fills_during_the_download_refuses_and_journals_nothing_open(
-    double, image_bytes
+    double, image_bytes, paint_gate
 ):
-    settings = bot_settings(double, queue_limit=1, max_iterations=5000)
+    settings = bot_settings(double, queue_limit=1)
     async with running(settings, double) as bot:
         alice, bob, carol = (double.add_user(n) for n in ("alice", "bob", "carol"))
-        await double.post_message(alice, "!stylize --iterations 2000", pair(double, image_bytes))
-        await double.wait_for(lambda: bot.service.queue.running())
+        await double.post_message(alice, "!stylize", pair(double, image_bytes))
+        await double.wait_for(lambda: paint_gate.held() == 1)
         # Both pass the check before downloading; only one place is left when they arrive.
         first = await double.post_message(bob, "!stylize", pair(double, image_bytes))
         second = await double.post_message(carol, "!stylize", pair(double, image_bytes))

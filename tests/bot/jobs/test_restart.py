@@ -20,16 +20,21 @@ from bench.load import outcome
 from bot.jobs.job import InputImage, Job, Rendered
 from bot.store import Store
 from styleengine import EncodedImage, StyleParams
-from tests.bot.conftest import bot_settings, pair, results, running, title
-from tests.discord_double.server import DiscordDouble
+from tests import launch
+from tests.bot.conftest import FAST_CHANNEL_WINDOW, bot_settings, pair, results, running, title
+from tests.discord_double.server import HANG, DiscordDouble
+from tests.paint_gate import PaintGate
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def bot_env(double: DiscordDouble, database: Path) -> dict[str, str]:
+def bot_env(double: DiscordDouble, database: Path, gate: PaintGate | None = None) -> dict[str, str]:
+    """The environment of a bot process (tests/launch.py: the channel window of the in-process
+    bot's tests; with ``gate``, its jobs obey the gate)."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "STYLEBOT_"))}
     return {
         **clean,
+        **launch.environment(channel_window=FAST_CHANNEL_WINDOW, gate=gate),
         "PYTHONPATH": str(ROOT),
         **double.bot_environment(),
         "STYLEBOT_DATABASE": str(database),
@@ -43,10 +48,21 @@ def bot_env(double: DiscordDouble, database: Path) -> dict[str, str]:
 
 
 async def start_bot(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
+    """``python -m bot`` through tests/launch.py, in the environment of :func:`bot_env`."""
     with log.open("ab") as out:  # a file, not a pipe nobody reads that could fill and block
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", env=env, cwd=log.parent, stdout=out, stderr=out
-        )
+            sys.executable, "-m", "tests.launch", "bot", env=env, cwd=log.parent, stdout=out,
+            stderr=out,
+        )  # fmt: skip
+
+
+async def stop_bot(process: asyncio.subprocess.Process) -> None:
+    """Stop a bot process as Ctrl-C does and wait until it has exited: after that nothing more
+    can reach Discord, so what the double holds is all it will ever get (no waiting for
+    "enough time" before counting duplicates)."""
+    if process.returncode is None:
+        process.send_signal(signal.SIGINT)
+        await asyncio.wait_for(process.wait(), timeout=HANG)
 
 
 def job_id(status) -> str:
@@ -64,13 +80,12 @@ async def test_a_killed_bot_finishes_every_job_exactly_once_after_a_restart(
     double, image_bytes, tmp_path
 ):
     alice, bob, carol = (double.add_user(n) for n in ("alice", "bob", "carol"))
-    env, log = bot_env(double, tmp_path / "stylebot.db"), tmp_path / "bot.log"
+    gate = PaintGate(tmp_path / "gate")
+    env, log = bot_env(double, tmp_path / "stylebot.db", gate), tmp_path / "bot.log"
     process = await start_bot(env, log)
     try:
-        await double.wait_for(lambda: double.commands and double.connected(), timeout=90)
-        long = await double.post_message(
-            alice, "!stylize --iterations 400", pair(double, image_bytes)
-        )
+        await double.wait_for(lambda: double.commands and double.connected())
+        long = await double.post_message(alice, "!stylize", pair(double, image_bytes))
         running_status = (await double.wait_for(lambda: double.replies_to(long.id)))[0]
         queued = [
             await double.post_message(alice, "!stylize --seed 2", pair(double, image_bytes)),
@@ -83,25 +98,27 @@ async def test_a_killed_bot_finishes_every_job_exactly_once_after_a_restart(
         statuses = [running_status]
         for message in queued:
             statuses.append((await double.wait_for(lambda m=message: double.replies_to(m.id)))[0])
-        await double.wait_for(lambda: slash.original_id, timeout=30)
+        await double.wait_for(lambda: slash.original_id)
         statuses.append(double.messages[slash.original_id])
-        await double.wait_for(lambda: "Painting\u2026" in str(running_status.data), timeout=60)
+        await double.wait_for(lambda: "Painting\u2026" in str(running_status.data))
+        assert gate.held() == 1  # the first job paints, held at the gate
         assert [title(s) for s in statuses[1:]] == ["Queued"] * 3
         assert not results(double)
 
         process.send_signal(signal.SIGKILL)
         assert await process.wait() == -signal.SIGKILL
 
+        gate.open()
         process = await start_bot(env, log)
         ids = {job_id(s) for s in statuses}
-        await double.wait_for(lambda: set(delivered(double)) == ids, timeout=120)
-        await asyncio.sleep(2)  # anything more would be a duplicate
+        await double.wait_for(lambda: set(delivered(double)) == ids)
+        # The old status messages were picked up again and end as done.
+        await double.wait_for(lambda: all(title(s) == "Done" for s in statuses))
+        await stop_bot(process)
         assert delivered(double) == Counter({i: 1 for i in ids})
         notice = next(m for m in double.bot_messages() if m.text.startswith("I restarted"))
         assert f"`{job_id(running_status)}` (starting over)" in notice.text
         assert notice.text.count("(back in the queue)") == 3
-        # The old status messages were picked up again and end as done.
-        await double.wait_for(lambda: all(title(s) == "Done" for s in statuses), timeout=30)
     finally:
         await kill(process)
     await assert_journal_empty(tmp_path / "stylebot.db")
@@ -146,7 +163,7 @@ async def test_journal_entries_left_by_a_crash_are_settled_at_start_up(
     await store.close()
 
     async with running(bot_settings(double, database=str(database)), double) as bot:
-        (result,) = await double.wait_for(lambda: results(double), timeout=30)
+        (result,) = await double.wait_for(lambda: results(double))
         assert painted.id in result.attachments[0]["filename"]
         assert double.attachment_bytes(result.attachments[0]) == picture  # not painted again
         gave_up = await double.wait_for(
@@ -158,52 +175,55 @@ async def test_journal_entries_left_by_a_crash_are_settled_at_start_up(
         )
         assert broken.id in notice[0].text
         await double.wait_for(lambda: not bot.service.jobs)
-        await asyncio.sleep(0.5)
-        assert await bot.service.store.journal.unfinished() == ([], [])
-        assert len(results(double)) == 1
+    # Stopped: nothing more can be sent or journaled.
+    await assert_journal_empty(database)
+    assert len(results(double)) == 1
 
 
-async def test_a_graceful_stop_leaves_queued_jobs_for_the_next_start(double, image_bytes):
+async def test_a_graceful_stop_leaves_queued_jobs_for_the_next_start(
+    double, image_bytes, paint_gate
+):
     alice = double.add_user("alice")
-    settings = bot_settings(double, max_iterations=1000)
+    settings = bot_settings(double)
     async with running(settings, double):
-        long = await double.post_message(
-            alice, "!stylize --iterations 400", pair(double, image_bytes)
-        )
-        await double.wait_for(lambda: "Painting\u2026" in str(double.replies_to(long.id)))
+        held = await double.post_message(alice, "!stylize", pair(double, image_bytes))
+        await double.wait_for(lambda: "Painting\u2026" in str(double.replies_to(held.id)))
         waiting = await double.post_message(alice, "!stylize", pair(double, image_bytes))
         await double.wait_for(lambda: double.replies_to(waiting.id))
     assert not results(double)
+    paint_gate.open()
     async with running(settings, double):
-        await double.wait_for(lambda: len(results(double)) == 2, timeout=90)
+        await double.wait_for(lambda: len(results(double)) == 2)
 
 
 async def test_kill_9_under_load_still_answers_every_request_exactly_once(image_bytes, tmp_path):
     double = DiscordDouble(channels=10)
     await double.start()
     members = [double.add_user(f"member{n}") for n in range(10)]
-    env, log = bot_env(double, tmp_path / "stylebot.db"), tmp_path / "bot.log"
+    gate = PaintGate(tmp_path / "gate")
+    gate.allow(4)  # four jobs are painted before the kill; the rest wait or are held
+    env, log = bot_env(double, tmp_path / "stylebot.db", gate), tmp_path / "bot.log"
     process = await start_bot(env, log)
     try:
-        await double.wait_for(lambda: double.commands and double.connected(), timeout=90)
+        await double.wait_for(lambda: double.commands and double.connected())
         sent = []
         for round_ in range(2):
             for member, channel in zip(members, double.channel_ids, strict=True):
                 sent.append(
                     await double.post_message(
-                        member, f"!stylize --iterations 40 --seed {round_}",
-                        pair(double, image_bytes), channel_id=channel,
+                        member, f"!stylize --seed {round_}", pair(double, image_bytes),
+                        channel_id=channel,
                     )
                 )  # fmt: skip
-        await double.wait_for(lambda: len(results(double)) >= 4, timeout=120)
+        await double.wait_for(lambda: len(results(double)) == 4 and gate.held() == 1)
         process.send_signal(signal.SIGKILL)
         await process.wait()
-        before = len(results(double))
-        assert before < len(sent)  # killed with work left
+        assert len(results(double)) == 4  # killed with work left: one painting, the rest queued
 
+        gate.open()
         process = await start_bot(env, log)
-        await double.wait_for(lambda: all(outcome(double, m) for m in sent), timeout=180)
-        await asyncio.sleep(2)  # anything more would be a duplicate
+        await double.wait_for(lambda: all(outcome(double, m) for m in sent))
+        await stop_bot(process)
         answers = {m.id: [kind for kind, _ in outcome(double, m)] for m in sent}
         assert all(kinds == ["done"] for kinds in answers.values()), answers
         assert sum(delivered(double).values()) == len(sent) == len(delivered(double))

@@ -17,7 +17,7 @@ def _button(message, kind: str) -> str:
 async def test_the_card_shows_result_inputs_comparison_and_parameters(bot, double, image_bytes):
     alice = double.add_user("alice")
     await double.post_message(alice, "!stylize --seed 5", pair(double, image_bytes))
-    (card,) = await double.wait_for(lambda: results(double), timeout=60)
+    (card,) = await double.wait_for(lambda: results(double))
 
     assert card.data["flags"] & IS_COMPONENTS_V2 and card.data["content"] == ""
     assert f"<@{alice.id}> here is your picture" in card.text and "--seed 5" in card.text
@@ -42,7 +42,7 @@ async def test_info_says_what_made_the_picture_and_who_chose_it(bot, double, ima
     command = await double.post_message(
         alice, "!stylize --style-weight 9", pair(double, image_bytes)
     )
-    (card,) = await double.wait_for(lambda: results(double), timeout=60)
+    (card,) = await double.wait_for(lambda: results(double))
 
     bob = double.add_user("bob")  # anyone may read a result's Info, privately
     interaction = await double.press(bob, card.id, _button(card, "info"))
@@ -64,8 +64,7 @@ async def test_delete_is_for_the_requester_and_moderators(double, image_bytes):
         alice, bob = double.add_user("alice"), double.add_user("bob")
         await double.post_message(alice, "!stylize", pair(double, image_bytes))
         await double.post_message(alice, "!stylize", pair(double, image_bytes))
-        first, second = await double.wait_for(lambda: results(double)[1:] and results(double),
-                                              timeout=90)  # fmt: skip
+        first, second = await double.wait_for(lambda: results(double)[1:] and results(double))
 
         refused = await double.press(bob, first.id, _button(first, "delete"))
         await double.wait_for(lambda: refused.original_id)
@@ -83,13 +82,13 @@ async def test_card_buttons_work_after_a_restart(double, image_bytes):
     async with running(settings, double):
         alice = double.add_user("alice")
         await double.post_message(alice, "!stylize", pair(double, image_bytes))
-        (card,) = await double.wait_for(lambda: results(double), timeout=60)
+        (card,) = await double.wait_for(lambda: results(double))
     async with running(settings, double):
         interaction = await double.press(alice, card.id, _button(card, "info"))
         await double.wait_for(lambda: interaction.original_id)
         assert double.messages[interaction.original_id].data["embeds"][0]["title"].startswith("Job")
         await double.press(alice, card.id, _button(card, "again"))
-        await double.wait_for(lambda: results(double)[1:], timeout=60)
+        await double.wait_for(lambda: results(double)[1:])
         await double.press(alice, card.id, _button(card, "delete"))
         await double.wait_for(lambda: card.deleted)
 
@@ -98,7 +97,7 @@ async def test_where_a_card_is_refused_the_plain_message_goes(bot, double, image
     double.refuse_components_v2 = True
     alice = double.add_user("alice")
     await double.post_message(alice, "!stylize --seed 4", pair(double, image_bytes))
-    (plain,) = await double.wait_for(lambda: results(double), timeout=60)
+    (plain,) = await double.wait_for(lambda: results(double))
     assert not plain.data["flags"] & IS_COMPONENTS_V2
     assert "--seed 4" in plain.data["content"] and len(plain.attachments) == 1
     assert [c.split(":")[1] for c in custom_ids(plain.data)] == ["again"] * 3

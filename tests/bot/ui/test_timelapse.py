@@ -58,7 +58,7 @@ async def test_asked_for_per_request_and_per_server(double, image_bytes):
     async with running(bot_settings(double), double):
         alice = double.add_user("alice")
         await double.post_message(alice, "!stylize --timelapse yes", pair(double, image_bytes))
-        (first,) = await double.wait_for(lambda: results(double), timeout=60)
+        (first,) = await double.wait_for(lambda: results(double))
         animation = _timelapse_of(double, first)
         assert animation is not None and animation.n_frames >= 3
         final = decode(double.attachment_bytes(first.attachments[0]))
@@ -68,7 +68,7 @@ async def test_asked_for_per_request_and_per_server(double, image_bytes):
         await double.wait_for(lambda: double.replies_to(said.id))
         await double.post_message(alice, "!stylize", pair(double, image_bytes))
         await double.post_message(alice, "!stylize --timelapse no", pair(double, image_bytes))
-        await double.wait_for(lambda: len(results(double)) == 3, timeout=90)
+        await double.wait_for(lambda: len(results(double)) == 3)
         with_it = {"--timelapse yes" in r.text: _timelapse_of(double, r) for r in results(double)}
         assert with_it[True] is not None and with_it[False] is None
 
