@@ -3,7 +3,10 @@ then swept with its image."""
 
 from __future__ import annotations
 
-import asyncio
+import time
+from types import SimpleNamespace
+
+from bot.store import members
 
 
 async def test_preferences_set_forget_and_belong_to_one_member(store):
@@ -15,14 +18,17 @@ async def test_preferences_set_forget_and_belong_to_one_member(store):
     assert await store.members.preferences(1) == {}
 
 
-async def test_a_remembered_style_expires_and_its_image_is_swept(store):
+async def test_a_remembered_style_expires_and_its_image_is_swept(store, monkeypatch):
+    clock = SimpleNamespace(now=time.time())  # the store's clock, moved by the test
+    monkeypatch.setattr(members, "time", SimpleNamespace(time=lambda: clock.now))
     kept = await store.members.remember_style(
-        1, filename="wave.jpg", data=b"W" * 50, size=(5, 4), ttl=0.2
+        1, filename="wave.jpg", data=b"W" * 50, size=(5, 4), ttl=60
     )
+    clock.now += 59
     found = await store.members.remembered_style(1)
     assert found == kept and found.data == b"W" * 50 and found.size == (5, 4)
     assert await store.members.remembered_style(2) is None
-    await asyncio.sleep(0.3)
+    clock.now += 1
     assert await store.members.remembered_style(1) is None  # expired, even before the sweep
     assert await store.members.sweep() == 1
     swept = await store.journal.sweep(older_than=0)
