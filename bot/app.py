@@ -10,12 +10,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.commands.ratelimit import MemberRateLimit, SlowDown
 from bot.endpoints import point_at
 from bot.jobs.backends.base import Backend
 from bot.jobs.buttons import Buttons
 from bot.jobs.service import JobService
 from bot.looplag import LoopLagMonitor
+from bot.ratelimit import MemberRateLimit, SlowDown
 from bot.settings import BotSettings
 from bot.store import JobJournal, Store
 from bot.ui.gallery import GalleryEntry, PageButton, entries_for

@@ -138,10 +138,6 @@ class EncodedImage:
     def extension(self) -> str:
         return "jpg" if self.format == "jpeg" else self.format
 
-    @property
-    def mime_type(self) -> str:
-        return f"image/{self.format}"
-
 
 def encode_image(
     image: Image.Image, *, max_bytes: int | None = None, prefer: str = "png"
@@ -178,6 +174,13 @@ def _encode(image: Image.Image, fmt: str, quality: int) -> bytes:
         image.save(
             buffer, "JPEG", quality=quality, optimize=True, subsampling=0 if quality >= 90 else 2
         )
+    return buffer.getvalue()
+
+
+def jpeg_bytes(image: Image.Image, *, quality: int) -> bytes:
+    """``image`` as a plain JPEG: for previews and thumbnails, where small beats exact."""
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality)
     return buffer.getvalue()
 
 

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 
-def _tn(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+def _transposed_product(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """``a.T @ b`` for (1, positions, channels) operands. For one image it is a 2-D product:
     on the CPU a batched product copies its transposed bf16 operand first (60 ms against 5 ms
     for relu1_1 at 512 px, a tenth of an iteration; bench/iteration_profile.py), and even in
@@ -32,7 +32,7 @@ class _Gram(torch.autograd.Function):
     @staticmethod
     def forward(ctx: torch.autograd.function.FunctionCtx, x: torch.Tensor) -> torch.Tensor:
         ctx.save_for_backward(x)
-        return _tn(x, x)
+        return _transposed_product(x, x)
 
     @staticmethod
     def backward(ctx: torch.autograd.function.FunctionCtx, grad: torch.Tensor) -> torch.Tensor:
@@ -54,7 +54,7 @@ def gram(features: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tens
         product: torch.Tensor = _Gram.apply(x)
         return product.float() / x.shape[1]
     m = mask.permute(0, 2, 3, 1).flatten(1, 2).to(x.dtype)  # (1, HW, 1)
-    return _tn(x * m, x).float() / mask.sum().clamp_min(1.0)
+    return _transposed_product(x * m, x).float() / mask.sum().clamp_min(1.0)
 
 
 def _relative_sq_error(x: torch.Tensor, target: torch.Tensor, energy: torch.Tensor) -> torch.Tensor:
@@ -109,12 +109,12 @@ def mean_and_covariance(
     if mask is None:
         mean = x.mean(1)
         centred = x - mean.unsqueeze(1)
-        return mean, _tn(centred, centred) / x.shape[1]
+        return mean, _transposed_product(centred, centred) / x.shape[1]
     m = mask.permute(0, 2, 3, 1).flatten(1, 2).float()  # (1, HW, 1)
     total = m.sum().clamp_min(1.0)
     mean = (x * m).sum(1) / total
     centred = x - mean.unsqueeze(1)
-    return mean, _tn(centred * m, centred) / total
+    return mean, _transposed_product(centred * m, centred) / total
 
 
 def moments(features: torch.Tensor, mask: torch.Tensor | None = None) -> Moments:

@@ -88,26 +88,34 @@ class PaintGate:
 
             def report(progress: Any) -> None:
                 nonlocal waited
-                if on_progress is not None:
-                    on_progress(progress)
-                if not waited and (progress.preview is not None or not self.at_preview):
-                    waited = True
+                if waited or (self.at_preview and progress.preview is None):
+                    if on_progress is not None:
+                        on_progress(progress)
+                    return
+                waited = True
+                with self._holding():  # counted as held before anyone hears of this report
+                    if on_progress is not None:
+                        on_progress(progress)
                     self._wait(cancel)
 
             return stylize(*args, on_progress=report, cancel=cancel, **kwargs)
 
         return gated
 
-    def _wait(self, cancel: Any) -> None:
+    @contextlib.contextmanager
+    def _holding(self) -> Iterator[None]:
         marker = self.folder / f"held-{os.getpid()}-{threading.get_ident()}-{uuid.uuid4().hex}"
         marker.touch()
         try:
-            while not (cancel is not None and cancel.cancelled):
-                if (self.folder / "open").exists() or self._take_permit():
-                    return
-                time.sleep(_LOOK)
+            yield
         finally:
             marker.unlink()
+
+    def _wait(self, cancel: Any) -> None:
+        while not (cancel is not None and cancel.cancelled):
+            if (self.folder / "open").exists() or self._take_permit():
+                return
+            time.sleep(_LOOK)
 
     def _take_permit(self) -> bool:
         for permit in self.folder.glob("permit-*"):

@@ -22,7 +22,7 @@ from redis.retry import Retry
 from saq.job import Job as SaqJob
 from saq.queue.redis import RedisQueue
 
-from bot.broker.task import QUEUE
+from bot.broker.keys import OUTCOME_TTL, QUEUE
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def job_options(heartbeat: float) -> dict[str, Any]:
         "heartbeat": max(1, round(heartbeat)),
         "retries": RETRIES,
         "retry_delay": RETRY_DELAY,
-        "ttl": 7 * 24 * 3600,
+        "ttl": OUTCOME_TTL,  # the run's record lives as long as its outcome
     }
 
 

@@ -19,9 +19,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.job import InputImage
 from bot.jobs.flags import RequestError
 from bot.jobs.inputs import Downloadable, HostedImage, fetch_images, is_image
-from bot.jobs.job import InputImage
 from bot.jobs.planning import JobRequest
 from bot.jobs.preferences import favourites
 from bot.text import code

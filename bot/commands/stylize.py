@@ -1,9 +1,9 @@
 """``!stylize`` / ``/stylize``, ``help`` and ``queue``: how members ask for pictures.
 
 The text and slash forms of ``stylize`` share one path: each collects the attachments and the
-flags as text, then hands a :class:`~bot.service.JobRequest` to the job service. The slash form
-has typed options for the common knobs (ranges and choices read from the engine's params) and
-an ``options`` field that takes any other flag in the text form's syntax.
+flags as text, then hands a :class:`~bot.jobs.planning.JobRequest` to the job service. The
+slash form has typed options for the common knobs (ranges and choices read from the engine's
+params) and an ``options`` field that takes any other flag in the text form's syntax.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from bot.commands.choices import preset_choices, style_choices
 from bot.jobs.flags import MEMBER_KNOBS, RequestError, split_flags
 from bot.jobs.guild_config import GuildConfig
 from bot.jobs.planning import JobRequest
+from bot.text import clip
 from bot.ui.embeds import queue_embed
 from bot.ui.replies import ChannelReplier, InteractionReplier
 from styleengine.params import ColorMode, Optimizer, Pooling, flag_name
@@ -256,7 +257,7 @@ def _add_fields(embed: discord.Embed, title: str, lines: list[str]) -> None:
     """Spread ``lines`` over as many fields as Discord's 1024-character limit needs."""
     chunk: list[str] = []
     for line in lines:
-        line = line if len(line) <= 1000 else line[:999] + "\u2026"
+        line = clip(line, 1000)
         if sum(len(x) + 1 for x in chunk) + len(line) > 1000:
             embed.add_field(name=title, value="\n".join(chunk), inline=False)
             title, chunk = "\u200b", []

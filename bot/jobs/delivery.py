@@ -14,7 +14,7 @@ from typing import Any
 
 import discord
 
-from bot.jobs.job import Job, JobState
+from bot.job import Job, JobState
 from bot.ui.card import CardPicture, CardPictures, card_pictures, result_card
 from bot.ui.embeds import result_text
 from bot.ui.pacing import ChannelPacer

@@ -15,8 +15,9 @@ from typing import Protocol
 import aiohttp
 import discord
 
+from bot.job import InputImage
 from bot.jobs.flags import RequestError
-from bot.jobs.job import InputImage
+from bot.text import code
 from styleengine import ImageError, load_image
 
 _CHUNK = 64 * 1024
@@ -109,10 +110,7 @@ def _validate(attachment: Downloadable, data: bytes, max_pixels: int) -> InputIm
 
 
 def _label(attachment: Downloadable) -> str:
-    name = attachment.filename
-    if len(name) > 40:
-        name = name[:39] + "\u2026"
-    return "`" + name.replace("`", "'") + "`"
+    return f"`{code(attachment.filename)}`"
 
 
 def _mb(size: int) -> str:

@@ -11,10 +11,10 @@ import discord
 from PIL import Image
 
 from bot.gallery import UnknownStyle, find
+from bot.job import InputImage, Job
 from bot.jobs.flags import RequestError, resolve_params
 from bot.jobs.guild_config import GuildConfig, read_switch, resolve
 from bot.jobs.inputs import Downloadable
-from bot.jobs.job import InputImage, Job
 from bot.jobs.preferences import with_preferences
 from bot.jobs.queue import FairQueue
 from bot.settings import BotSettings

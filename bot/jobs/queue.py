@@ -11,7 +11,7 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 
-from bot.jobs.job import Job
+from bot.job import Job
 
 
 class QueueRefused(Exception):

@@ -17,7 +17,7 @@ from typing import Protocol, TypeVar
 
 import discord
 
-from bot.jobs.job import Job, JobState
+from bot.job import Job, JobState
 from bot.store import Store
 from bot.ui.pacing import ChannelPacer
 from bot.ui.replies import ChannelReplier, Replier

@@ -10,8 +10,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot.job import TIMELAPSE_FRAMES, Job, JobState, Outcome, RunResult
 from bot.jobs.backends.base import Backend, Report, Slot
-from bot.jobs.job import TIMELAPSE_FRAMES, Job, JobState, Outcome, RunResult
 from bot.jobs.planning import smaller
 from bot.jobs.queue import FairQueue
 from bot.looplag import LagSnapshot
@@ -122,8 +122,8 @@ class Runner:
     def _report(self, job: Job, report: Report) -> None:
         if job.state is not JobState.RUNNING:
             return
-        if report.frame is not None:
-            job.progress = report.frame
+        if report.progress is not None:
+            job.progress = report.progress
         if report.preview is not None:
             job.preview = report.preview
             if job.timelapse:

@@ -13,11 +13,11 @@ from typing import Any, TypeVar
 import aiohttp
 import discord
 
+from bot.job import Job, JobState
 from bot.jobs.backends.base import Backend
 from bot.jobs.delivery import announce
 from bot.jobs.flags import RequestError
 from bot.jobs.inputs import fetch_images
-from bot.jobs.job import Job, JobState
 from bot.jobs.planning import JobRequest, Planner, new_job
 from bot.jobs.queue import FairQueue, QueueRefused
 from bot.jobs.resume import resume_jobs

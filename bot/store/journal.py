@@ -16,7 +16,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.jobs.job import InputImage, Job, JobState, Rendered
+from bot.job import InputImage, Job, JobState, Rendered
 from bot.store.blobs import get_blob, put_blob, sweep_blobs
 from bot.store.database import Database
 from styleengine import EncodedImage, ParamError, StyleParams

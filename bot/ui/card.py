@@ -14,7 +14,7 @@ from typing import Any
 
 import discord
 
-from bot.jobs.job import Job
+from bot.job import Job
 from bot.ui.embeds import result_text
 from bot.ui.pictures import before_after, thumbnail
 from bot.ui.timelapse import timelapse

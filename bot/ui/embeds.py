@@ -7,7 +7,7 @@ from typing import Any
 
 import discord
 
-from bot.jobs.job import Job, JobState
+from bot.job import Job, JobState
 from bot.text import clip
 from styleengine.params import flag_name
 
@@ -83,16 +83,18 @@ def _title(job: Job) -> str:
 
 
 def _running(job: Job) -> str:
-    frame = job.progress
-    if frame is None:
+    progress = job.progress
+    if progress is None:
         where = f" on `{job.device}`" if job.device else ""
         return f"Starting{where}\u2026\n`{progress_bar(0)}`"
-    eta = f"about {duration(frame.eta)} left" if frame.eta is not None else "estimating time left"
-    width, height = frame.size
+    eta = "estimating time left"
+    if progress.eta is not None:
+        eta = f"about {duration(progress.eta)} left"
+    width, height = progress.size
     return (
-        f"`{progress_bar(frame.fraction)}`\n"
-        f"Iteration {frame.iteration} of {frame.iterations} \u00b7 scale {frame.scale} of "
-        f"{frame.scales} ({width}\u00d7{height}) \u00b7 {eta}"
+        f"`{progress_bar(progress.fraction)}`\n"
+        f"Iteration {progress.iteration} of {progress.iterations} \u00b7 scale {progress.scale} of "
+        f"{progress.scales} ({width}\u00d7{height}) \u00b7 {eta}"
     )
 
 

@@ -9,7 +9,10 @@ import io
 
 from PIL import Image, ImageDraw, ImageOps
 
+from styleengine.images import jpeg_bytes
+
 THUMBNAIL_PX = 320
+_QUALITY = 88  # JPEG quality of the thumbnails and the comparison
 _GAP = 8
 _LABEL_HEIGHT = 28
 
@@ -19,7 +22,7 @@ def thumbnail(data: bytes, *, max_px: int = THUMBNAIL_PX) -> bytes:
     with Image.open(io.BytesIO(data)) as opened:
         image = ImageOps.exif_transpose(opened).convert("RGB")
     image.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)
-    return _jpeg(image)
+    return jpeg_bytes(image, quality=_QUALITY)
 
 
 def before_after(before: bytes, after: bytes, *, height: int = 512) -> bytes:
@@ -34,15 +37,9 @@ def before_after(before: bytes, after: bytes, *, height: int = 512) -> bytes:
     draw = ImageDraw.Draw(sheet)
     for text, x in (("before", 6), ("after", left.width + _GAP + 6)):
         draw.text((x, 7), text, fill=(235, 235, 235))
-    return _jpeg(sheet)
+    return jpeg_bytes(sheet, quality=_QUALITY)
 
 
 def _at_height(image: Image.Image, height: int) -> Image.Image:
     width = max(1, round(image.width * height / image.height))
     return image.resize((width, height), Image.Resampling.LANCZOS)
-
-
-def _jpeg(image: Image.Image) -> bytes:
-    out = io.BytesIO()
-    image.save(out, format="JPEG", quality=88)
-    return out.getvalue()

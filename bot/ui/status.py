@@ -2,7 +2,7 @@
 
 Progress arrives far more often than Discord should be asked to edit a message. Each change
 only marks the message dirty; a single task per job redraws the job's *current* state at most
-once per interval, so stale frames are never sent and edits never pile up. A message that was
+once per interval, so stale states are never sent and edits never pile up. A message that was
 deleted (or whose interaction token expired) stops the edits; the result is then posted anew.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 
 import discord
 
-from bot.jobs.job import Job
+from bot.job import Job
 from bot.ui.embeds import PREVIEW_NAME
 from bot.ui.pacing import ChannelPacer
 from bot.ui.replies import Replier

@@ -1,3 +1,2 @@
-"""The painter: runs jobs through the engine, in the bot's process or as ``python -m bot.worker``.
-
-Nothing here imports discord."""
+"""The worker process (``python -m bot.worker``): takes runs from Redis (``serve``), paints them
+and reports back (``painter``). It imports no discord and never opens the bot's database."""

@@ -9,7 +9,6 @@ duplicate that SAQ's sweep started) is not painted again.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import functools
 import logging
 import time
@@ -18,22 +17,22 @@ from typing import Any
 from redis import asyncio as aioredis
 from saq.job import Job as SaqJob
 
-from bot.broker.queue import OUTAGE, stop_if_cancelled
-from bot.broker.task import (
+from bot.broker.keys import (
     OUTCOME_TTL,
     REPORT_TTL,
-    OutcomeRecord,
-    Task,
-    TaskError,
-    WorkerReport,
     cancel_key,
     input_key,
     outcome_key,
     preview_key,
     report_key,
 )
-from bot.jobs.job import Outcome, RunResult
-from bot.worker.render import Work, paint
+from bot.broker.outcome import outcome_fields
+from bot.broker.progress import LiveReport, WorkerReport
+from bot.broker.queue import OUTAGE, stop_if_cancelled
+from bot.broker.task import Task, TaskError
+from bot.job import Outcome, RunResult
+from bot.painting.render import Work, paint
+from bot.painting.slots import DeviceSlots
 from styleengine import CancelToken, ParamError, Progress, StyleParams, __version__
 
 log = logging.getLogger(__name__)
@@ -48,14 +47,12 @@ class Refused(Exception):
 
 class Painter:
     def __init__(
-        self, redis: aioredis.Redis, *, weights: str, heartbeat: float, slots: list[str]
+        self, redis: aioredis.Redis, *, weights: str, heartbeat: float, slots: DeviceSlots
     ) -> None:
         self.redis = redis
         self.weights = weights
         self.heartbeat = heartbeat
-        self._free: asyncio.Queue[str] = asyncio.Queue()
-        for device in slots:
-            self._free.put_nowait(device)
+        self.slots = slots
 
     async def run(self, job: SaqJob, kwargs: dict[str, Any]) -> dict[str, str]:
         key = job.key
@@ -85,14 +82,14 @@ class Painter:
                 preview_size=task.preview_size,
                 max_pixels=task.max_pixels,
             )
-            device = await self._free.get()
+            device = await self.slots.take()
             try:
                 log.info("job %s (run %s, attempt %d) on %s: size %d, %d iterations",
                          task.job_id, key, job.attempts, device, params.size,
                          params.iterations)  # fmt: skip
                 result = await self._paint(job, work, device)
             finally:
-                self._free.put_nowait(device)
+                self.slots.give_back(device)
         await self._store(key, result)
         log.info("job %s (run %s): %s", task.job_id, key, result.outcome)
         return {"outcome": str(result.outcome)}
@@ -117,15 +114,16 @@ class Painter:
 
     async def _paint(self, job: SaqJob, work: Work, device: str) -> RunResult:
         cancel = CancelToken()
-        live = _Live(WorkerReport(attempt=job.attempts, device=device))
+        live = LiveReport(WorkerReport(attempt=job.attempts, device=device))
         loop = asyncio.get_running_loop()
 
-        def on_frame(frame: Progress, preview: bytes | None) -> None:  # engine thread
-            loop.call_soon_threadsafe(live.update, frame, preview)
+        def on_progress(progress: Progress, preview: bytes | None) -> None:  # engine thread
+            loop.call_soon_threadsafe(live.update, progress, preview)
 
-        painting = loop.run_in_executor(
-            None, functools.partial(paint, work, device=device, on_frame=on_frame, cancel=cancel)
+        paint_it = functools.partial(
+            paint, work, device=device, on_progress=on_progress, cancel=cancel
         )
+        painting = loop.run_in_executor(None, paint_it)
         keeper = asyncio.create_task(self._keep_alive(job, live, cancel))
         try:
             return await asyncio.shield(painting)
@@ -137,7 +135,7 @@ class Painter:
             keeper.cancel()
             await asyncio.gather(keeper, return_exceptions=True)
 
-    async def _keep_alive(self, job: SaqJob, live: _Live, cancel: CancelToken) -> None:
+    async def _keep_alive(self, job: SaqJob, live: LiveReport, cancel: CancelToken) -> None:
         """Until the run ends: stop if the bot asks, tell it how far we are, and beat SAQ's
         heartbeat so that a worker that dies is noticed and its run given to another."""
         beat_every = max(0.5, self.heartbeat / 3)
@@ -149,7 +147,7 @@ class Painter:
             try:
                 if await self.redis.exists(cancel_key(job.key)):
                     cancel.cancel()
-                if (live.frames, live.report.preview) != sent:
+                if (live.updates, live.report.preview) != sent:
                     async with self.redis.pipeline(transaction=False) as pipe:
                         if live.preview is not None and (
                             sent is None or sent[1] != live.report.preview
@@ -157,7 +155,7 @@ class Painter:
                             pipe.set(preview_key(job.key), live.preview, ex=REPORT_TTL)
                         pipe.set(report_key(job.key), live.report.to_json(), ex=REPORT_TTL)
                         await pipe.execute()
-                    sent = (live.frames, live.report.preview)
+                    sent = (live.updates, live.report.preview)
                 if time.monotonic() - last_beat >= beat_every:
                     await job.update()
                     last_beat = time.monotonic()
@@ -173,20 +171,7 @@ class Painter:
 
     async def _store(self, key: str, result: RunResult) -> None:
         """Keep the outcome (and the picture) for the bot, waiting out a Redis outage."""
-        rendered = result.rendered
-        record = OutcomeRecord(outcome=str(result.outcome), message=result.message)
-        fields: dict[str, bytes | str] = {}
-        if rendered is not None:
-            record = dataclasses.replace(
-                record,
-                format=rendered.image.format,
-                size=rendered.image.size,
-                elapsed=rendered.elapsed,
-                device=rendered.device,
-                precision=rendered.precision,
-            )
-            fields["data"] = rendered.image.data
-        fields["meta"] = record.to_json()
+        fields = outcome_fields(result)
         deadline = time.monotonic() + STORE_PATIENCE
         while True:
             try:
@@ -204,21 +189,3 @@ class Painter:
 
 
 _EXPIRED = "its pictures expired before a painter was free; please ask again"
-
-
-class _Live:
-    """The latest frame and preview of a run, written by the engine's thread (via the loop)."""
-
-    def __init__(self, report: WorkerReport) -> None:
-        self.report = report
-        self.preview: bytes | None = None
-        self.frames = 0
-
-    def update(self, frame: Progress, preview: bytes | None) -> None:
-        fields = dataclasses.asdict(frame)
-        fields.pop("preview", None)
-        number = self.report.preview + (preview is not None)
-        self.report = dataclasses.replace(self.report, frame=fields, preview=number)
-        if preview is not None:
-            self.preview = preview
-        self.frames += 1

@@ -11,10 +11,11 @@ from typing import Any
 from saq import Worker
 from saq.types import Context
 
+from bot.broker.keys import FUNCTION
 from bot.broker.queue import DEQUEUE_TIMEOUT, open_queue
-from bot.broker.task import FUNCTION
+from bot.painting.cores import share_cores
+from bot.painting.slots import DeviceSlots
 from bot.settings import WorkerSettings
-from bot.worker.cores import share_cores
 from bot.worker.painter import Painter
 from styleengine import __version__
 
@@ -37,14 +38,14 @@ async def serve(settings: WorkerSettings) -> None:
     from styleengine.weights import load_weights
 
     devices = settings.devices or available_devices()
-    slots = [device for device in devices for _ in range(settings.workers_per_device)]
-    threads = share_cores(devices, len(slots), settings.cpu_threads)
+    slots = DeviceSlots(devices, settings.workers_per_device)
+    threads = share_cores(devices, slots.capacity, settings.cpu_threads)
     load_weights(settings.weights)  # fails here, not on the first job, if they are missing
     queue = open_queue(settings.broker_url.get_secret_value())
     worker: Worker[PainterContext] = Worker(
         queue,
         functions=[(FUNCTION, paint)],
-        concurrency=len(slots),
+        concurrency=slots.capacity,
         timers={
             "sweep": max(1, round(settings.heartbeat / 2)),
             "abort": 1,
@@ -54,7 +55,7 @@ async def serve(settings: WorkerSettings) -> None:
         dequeue_timeout=DEQUEUE_TIMEOUT,
         cancellation_hard_deadline_s=30,
         metadata={
-            "slots": len(slots),
+            "slots": slots.capacity,
             "devices": list(devices),
             "engine": __version__,
             "weights": settings.weights,
@@ -68,7 +69,7 @@ async def serve(settings: WorkerSettings) -> None:
     log.info(
         "worker %s: %d slot(s) on %s, engine %s, weights %s%s",
         worker.id,
-        len(slots),
+        slots.capacity,
         ", ".join(devices),
         __version__,
         settings.weights,

@@ -6,17 +6,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.jobs.job import Job, RunResult
+from bot.job import Job, RunResult
 from styleengine import Progress
 
-# A painter's report on a running job: the engine's frame (without its image), a preview as
+# A painter's report on a running job: the engine's progress (without its image), a preview as
 # JPEG if there is a new one, the device it runs on, and whether it restarted elsewhere.
 Reporter = Callable[[Job, "Report"], None]
 
 
 @dataclass(frozen=True)
 class Report:
-    frame: Progress | None
+    progress: Progress | None
     preview: bytes | None = None
     device: str | None = None
     restarted: bool = False
@@ -24,9 +24,13 @@ class Report:
 
 @dataclass(frozen=True)
 class Slot:
-    """A painter that is free for one job (in this process: a device)."""
+    """A painter that is free for one job: in this process, a device; on the workers behind a
+    broker, :data:`ANY_WORKER` (the worker that takes the job picks its device)."""
 
     device: str | None
+
+
+ANY_WORKER = Slot(device=None)
 
 
 class Backend(Protocol):

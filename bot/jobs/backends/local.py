@@ -6,10 +6,11 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from bot.job import Job, RunResult
 from bot.jobs.backends.base import Report, Reporter, Slot
-from bot.jobs.job import Job, RunResult
-from bot.worker.cores import share_cores
-from bot.worker.render import Work, paint
+from bot.painting.cores import share_cores
+from bot.painting.render import Work, paint
+from bot.painting.slots import DeviceSlots
 from styleengine import Progress
 
 log = logging.getLogger(__name__)
@@ -31,11 +32,7 @@ class LocalBackend:
         self.cpu_threads = cpu_threads
         self.preview_size = preview_size
         self.max_pixels = max_pixels
-        self._free: asyncio.Queue[str] = asyncio.Queue()
-        for device in self.devices:
-            for _ in range(workers_per_device):
-                self._free.put_nowait(device)
-        self._slots = self._free.qsize()
+        self._slots = DeviceSlots(self.devices, workers_per_device)
         self._running: dict[str, Job] = {}
 
     @property
@@ -44,7 +41,7 @@ class LocalBackend:
 
     @property
     def capacity(self) -> int:
-        return self._slots
+        return self._slots.capacity
 
     @property
     def available(self) -> bool:
@@ -57,27 +54,27 @@ class LocalBackend:
         pass  # nothing here changes
 
     async def start(self) -> None:
-        share_cores(self.devices, self._slots, self.cpu_threads)
-        log.info("painting here: %d slot(s) on %s", self._slots, ", ".join(self.devices))
+        share_cores(self.devices, self._slots.capacity, self.cpu_threads)
+        log.info("painting here: %d slot(s) on %s", self._slots.capacity, ", ".join(self.devices))
 
     async def stop(self) -> None:
         for job in self._running.values():
             job.cancel.cancel()  # engine threads stop within one iteration
 
     async def acquire(self) -> Slot:
-        return Slot(await self._free.get())
+        return Slot(await self._slots.take())
 
     def release(self, slot: Slot) -> None:
         assert slot.device is not None
-        self._free.put_nowait(slot.device)
+        self._slots.give_back(slot.device)
 
     async def run(self, job: Job, slot: Slot, report: Reporter) -> RunResult:
         assert slot.device is not None
         device = slot.device
         loop = asyncio.get_running_loop()
 
-        def on_frame(frame: Progress, preview: bytes | None) -> None:  # worker thread
-            loop.call_soon_threadsafe(report, job, Report(frame, preview, device))
+        def on_progress(progress: Progress, preview: bytes | None) -> None:  # worker thread
+            loop.call_soon_threadsafe(report, job, Report(progress, preview, device))
 
         work = Work(
             job_id=job.id,
@@ -91,7 +88,7 @@ class LocalBackend:
         self._running[job.id] = job
         try:
             return await asyncio.to_thread(
-                paint, work, device=device, on_frame=on_frame, cancel=job.cancel
+                paint, work, device=device, on_progress=on_progress, cancel=job.cancel
             )
         finally:
             self._running.pop(job.id, None)

@@ -3,9 +3,10 @@
 The bot decides the order: a job leaves the fair queue only when a worker slot is free (the
 workers announce their slots), so SAQ's own queue stays short and first come is not first
 served. Each run is an SAQ job keyed by its *dispatch key*; the bot follows it by polling its
-record, the worker's report and the outcome key (:mod:`bot.broker.task`), which also works
+record, the worker's report and the outcome key (:mod:`bot.broker.keys`), which also works
 across a Redis restart, when pub/sub messages are lost. The first outcome of a run is the one
-delivered; a duplicate run (SAQ's sweep can start one) finds the job already answered.
+delivered; a duplicate run (SAQ's sweep can start one) finds the job already answered. Whether
+Redis is there and how many worker slots are free is :mod:`.broker_health`'s to watch.
 """
 
 from __future__ import annotations
@@ -21,30 +22,30 @@ from typing import Any
 from saq.job import TERMINAL_STATUSES, Status
 from saq.job import Job as SaqJob
 
-from bot.broker.queue import OUTAGE, job_options, open_queue, stop_if_cancelled
-from bot.broker.task import (
+from bot.broker.keys import (
     FUNCTION,
     INPUT_TTL,
     REPORT_TTL,
-    OutcomeRecord,
-    Task,
-    WorkerReport,
     cancel_key,
     input_key,
     outcome_key,
     preview_key,
     report_key,
 )
-from bot.jobs.backends.base import Report, Reporter, Slot
-from bot.jobs.job import Job, Outcome, Rendered, RunResult
+from bot.broker.outcome import result_of
+from bot.broker.progress import WorkerReport, progress_of
+from bot.broker.queue import OUTAGE, job_options, open_queue, stop_if_cancelled
+from bot.broker.task import Task
+from bot.job import Job, Outcome, RunResult
+from bot.jobs.backends.base import ANY_WORKER, Report, Reporter, Slot
+from bot.jobs.backends.broker_health import BrokerHealth
 from bot.settings import BotSettings
 from bot.store import JobJournal
-from styleengine import EncodedImage, Progress, __version__
+from styleengine import __version__
 
 log = logging.getLogger(__name__)
 
 POLL = 0.5  # seconds between looks at a running job
-HEALTH = 1.0  # seconds between looks at Redis and the workers
 
 UNAVAILABLE_NOTE = "The painting queue is unavailable right now; your job waits for it."
 NO_WORKER_NOTE = "No painter is online right now; your job starts when one is."
@@ -56,12 +57,7 @@ class RedisBackend:
         self.redis = self.queue.redis
         self.settings = settings
         self.journal = journal
-        self._available = False
-        self._capacity = 0
-        self._in_flight = 0
-        self._changed = asyncio.Event()
-        self._listeners: list[Callable[[], None]] = []
-        self._monitor: asyncio.Task[None] | None = None
+        self.health = BrokerHealth(self.queue)
 
     @property
     def in_process(self) -> bool:
@@ -69,73 +65,38 @@ class RedisBackend:
 
     @property
     def capacity(self) -> int:
-        return self._capacity
+        return self.health.capacity
 
     @property
     def available(self) -> bool:
-        return self._available
+        return self.health.available
 
     def status_note(self) -> str | None:
-        if not self._available:
+        if not self.health.available:
             return UNAVAILABLE_NOTE
-        if self._capacity == 0:
+        if self.health.capacity == 0:
             return NO_WORKER_NOTE
         return None
 
     def on_change(self, listener: Callable[[], None]) -> None:
-        self._listeners.append(listener)
+        self.health.on_change(listener)
 
     async def start(self) -> None:
         await self.queue.connect()
-        await self._look()
-        self._monitor = asyncio.create_task(self._watch_health(), name="broker-health")
-        log.info("painting on workers behind Redis: %d slot(s) online", self._capacity)
+        await self.health.start()
+        log.info("painting on workers behind Redis: %d slot(s) online", self.health.capacity)
 
     async def stop(self) -> None:
         # The workers keep painting; the next start follows their runs again.
-        if self._monitor is not None:
-            self._monitor.cancel()
-            await asyncio.gather(self._monitor, return_exceptions=True)
+        await self.health.stop()
         await self.queue.disconnect()
 
-    # -- slots --------------------------------------------------------------------------------
-
     async def acquire(self) -> Slot:
-        while not (self._available and self._in_flight < self._capacity):
-            self._changed.clear()
-            await self._changed.wait()
-        self._in_flight += 1
-        return Slot(None)
+        await self.health.take_slot()
+        return ANY_WORKER
 
     def release(self, slot: Slot) -> None:
-        self._in_flight -= 1
-        self._changed.set()
-
-    async def _watch_health(self) -> None:
-        while True:
-            await asyncio.sleep(HEALTH)
-            stop_if_cancelled()
-            await self._look()
-
-    async def _look(self) -> None:
-        """Is Redis there, and how many worker slots are online?"""
-        try:
-            info = await self.queue.info()
-            available = True
-            capacity = sum(int((w.get("metadata") or {}).get("slots", 0))
-                           for w in info["workers"].values())  # fmt: skip
-        except OUTAGE as exc:
-            stop_if_cancelled()
-            if self._available:
-                log.warning("the painting queue (Redis) is unavailable: %s", exc)
-            available, capacity = False, self._capacity
-        if available and not self._available:
-            log.info("the painting queue (Redis) is reachable; %d worker slot(s)", capacity)
-        if (available, capacity) != (self._available, self._capacity):
-            self._available, self._capacity = available, capacity
-            self._changed.set()
-            for listener in self._listeners:
-                listener()
+        self.health.give_slot_back()
 
     # -- runs ---------------------------------------------------------------------------------
 
@@ -148,11 +109,11 @@ class RedisBackend:
                 return RunResult(Outcome.CANCELLED)
             try:
                 key = job.dispatch_key
-                if key is None or not await self._known(key):
+                if key is None or not await self._still_there(key):
                     key = await self._dispatch(job)
             except OUTAGE:
                 stop_if_cancelled()
-                await self._wait_for_redis()
+                await self.health.outage_pause()
                 continue
             result = await self._follow(job, key, report)
             if result is not None:
@@ -174,7 +135,7 @@ class RedisBackend:
             stop_if_cancelled()
             log.warning("job %s: Redis is unavailable; it is cancelled when it is back", job.id)
 
-    async def _known(self, key: str) -> bool:
+    async def _still_there(self, key: str) -> bool:
         """Is run ``key`` still going, or is its outcome waiting? (After a restart: follow it.)"""
         if await self.redis.exists(outcome_key(key)):
             return True
@@ -222,7 +183,7 @@ class RedisBackend:
                     pipe.get(report_key(key))
                     outcome, raw_report = await pipe.execute()
                 if outcome:
-                    return _result(outcome)
+                    return result_of(outcome)
                 if record is not None and record.status is Status.COMPLETE:
                     return None  # its outcome expired before this bot came back
                 if record is None or self._stale(record):
@@ -249,7 +210,7 @@ class RedisBackend:
                         seen = latest
             except OUTAGE:
                 stop_if_cancelled()
-                await self._wait_for_redis()
+                await self.health.outage_pause()
                 continue
             await asyncio.sleep(POLL)
 
@@ -271,12 +232,8 @@ class RedisBackend:
         preview = None
         if latest.preview and (seen is None or seen.preview != latest.preview):
             preview = await self.redis.get(preview_key(key))
-        frame = None
-        if latest.frame is not None:
-            fields = dict(latest.frame)
-            fields["size"] = tuple(fields["size"])
-            frame = Progress(**fields)
-        report(job, Report(frame, preview, latest.device, restarted=latest.attempt > 1))
+        progress = progress_of(latest)
+        report(job, Report(progress, preview, latest.device, restarted=latest.attempt > 1))
 
     async def _forget(self, key: str) -> None:
         """The run's bytes are in the journal now (or it ended without any)."""
@@ -284,26 +241,12 @@ class RedisBackend:
             await self.redis.delete(outcome_key(key), report_key(key), preview_key(key),
                                     cancel_key(key))  # fmt: skip
 
-    async def _wait_for_redis(self) -> None:
-        await asyncio.sleep(HEALTH)
-
 
 _FAILED = "The painter failed; please try again."
 _GIVEN_UP = (
     "the painters stopped several times while painting it, so I gave it up; a smaller "
     "`--size` may help"
 )
-
-
-def _result(fields: dict[bytes, bytes]) -> RunResult:
-    record = OutcomeRecord.from_json(fields[b"meta"])
-    outcome = Outcome(record.outcome)
-    if outcome is not Outcome.PAINTED:
-        return RunResult(outcome, message=record.message)
-    assert record.format is not None and record.size is not None
-    image = EncodedImage(fields[b"data"], record.format, record.size)
-    rendered = Rendered(image, record.elapsed, record.device or "?", record.precision or "?")
-    return RunResult(Outcome.PAINTED, rendered=rendered)
 
 
 async def _quietly(call: Awaitable[Any]) -> None:

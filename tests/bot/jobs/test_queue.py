@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.jobs.job import InputImage, Job
+from bot.job import InputImage, Job
 from bot.jobs.queue import FairQueue, QueueRefused
 from styleengine import StyleParams
 

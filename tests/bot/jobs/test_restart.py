@@ -17,7 +17,7 @@ from pathlib import Path
 from PIL import Image
 
 from bench.load import outcome
-from bot.jobs.job import InputImage, Job, Rendered
+from bot.job import InputImage, Job, Rendered
 from bot.store import Store
 from styleengine import EncodedImage, StyleParams
 from tests import launch
@@ -100,8 +100,8 @@ async def test_a_killed_bot_finishes_every_job_exactly_once_after_a_restart(
             statuses.append((await double.wait_for(lambda m=message: double.replies_to(m.id)))[0])
         await double.wait_for(lambda: slash.original_id)
         statuses.append(double.messages[slash.original_id])
+        await double.wait_for(lambda: gate.held() == 1)  # the first job paints, held at the gate
         await double.wait_for(lambda: "Painting\u2026" in str(running_status.data))
-        assert gate.held() == 1  # the first job paints, held at the gate
         assert [title(s) for s in statuses[1:]] == ["Queued"] * 3
         assert not results(double)
 

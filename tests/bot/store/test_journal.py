@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from bot.jobs.job import InputImage, Job, JobState, Rendered
+from bot.job import InputImage, Job, JobState, Rendered
 from styleengine import EncodedImage, StyleParams
 
 

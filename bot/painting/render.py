@@ -7,14 +7,11 @@ Called in a worker thread, never on an event loop.
 from __future__ import annotations
 
 import dataclasses
-import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PIL import Image
-
-from bot.jobs.job import Outcome, Rendered, RunResult
+from bot.job import Outcome, Rendered, RunResult
 from styleengine import (
     Cancelled,
     CancelToken,
@@ -26,15 +23,17 @@ from styleengine import (
     WeightsError,
     encode_image,
 )
+from styleengine.images import jpeg_bytes
 
 log = logging.getLogger(__name__)
 
 # Gets each progress report (without its image) and the preview as JPEG, if there is one.
-FrameSink = Callable[[Progress, bytes | None], None]
+ProgressSink = Callable[[Progress, bytes | None], None]
 
 # Progress reports per run: enough for a smooth bar, few enough to cost nothing.
 _REPORTS = 50
 _PREVIEWS = 12
+_PREVIEW_QUALITY = 80  # JPEG quality of a preview: a small picture edited in often
 
 
 @dataclass(frozen=True)
@@ -50,12 +49,12 @@ class Work:
     max_pixels: int
 
 
-def paint(work: Work, *, device: str, on_frame: FrameSink, cancel: CancelToken) -> RunResult:
+def paint(work: Work, *, device: str, on_progress: ProgressSink, cancel: CancelToken) -> RunResult:
     """Paint ``work`` on ``device``; every way the engine can fail becomes a :class:`RunResult`
     whose message is written for the member (the details go to the log)."""
     size = work.params.size
     try:
-        rendered = _render(work, device=device, on_frame=on_frame, cancel=cancel)
+        rendered = _render(work, device=device, on_progress=on_progress, cancel=cancel)
     except Cancelled:
         return RunResult(Outcome.CANCELLED)
     except OutOfMemory as exc:
@@ -83,14 +82,16 @@ def paint(work: Work, *, device: str, on_frame: FrameSink, cancel: CancelToken) 
     return RunResult(Outcome.PAINTED, rendered=rendered)
 
 
-def _render(work: Work, *, device: str, on_frame: FrameSink, cancel: CancelToken) -> Rendered:
+def _render(work: Work, *, device: str, on_progress: ProgressSink, cancel: CancelToken) -> Rendered:
     from styleengine import stylize  # the engine (and torch) only where a job is painted
 
     iterations = work.params.iterations
 
     def report(progress: Progress) -> None:
-        preview = _jpeg(progress.preview) if progress.preview is not None else None
-        on_frame(dataclasses.replace(progress, preview=None), preview)
+        preview = None
+        if progress.preview is not None:
+            preview = jpeg_bytes(progress.preview, quality=_PREVIEW_QUALITY)
+        on_progress(dataclasses.replace(progress, preview=None), preview)
 
     result = stylize(
         work.content,
@@ -110,9 +111,3 @@ def _render(work: Work, *, device: str, on_frame: FrameSink, cancel: CancelToken
         device=str(result.device),
         precision=result.precision,
     )
-
-
-def _jpeg(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=80)
-    return buffer.getvalue()

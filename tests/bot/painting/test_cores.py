@@ -7,7 +7,7 @@ import os
 import pytest
 import torch
 
-from bot.worker.cores import share_cores
+from bot.painting.cores import share_cores
 
 
 @pytest.fixture(autouse=True)
