@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 from PIL import Image
 
-from styleengine.engine import encoder_for
+from styleengine.encoders import encoder_for
 from styleengine.images import fit_long_side, resize, same_pixels
 from styleengine.losses import gram
 from styleengine.tensors import to_image, to_tensor

@@ -40,7 +40,7 @@ if str(HERE.parent) not in sys.path:
 from bench.bench import machine  # noqa: E402
 from bench.plain_gatys import STEPS, PlainGatys  # noqa: E402
 from styleengine import StyleParams, load_image, stylize  # noqa: E402
-from styleengine.engine import encoder_for  # noqa: E402
+from styleengine.encoders import encoder_for  # noqa: E402
 from styleengine.metrics import EVALUATION_SIZE, Distances, Evaluator  # noqa: E402
 from styleengine.params import knobs  # noqa: E402
 

@@ -1,9 +1,12 @@
-"""The Gatys et al. optimiser: coarse-to-fine L-BFGS (or Adam) on the pixels of one image."""
+"""The Gatys et al. optimiser: coarse-to-fine L-BFGS (or Adam) on the pixels of one image.
+
+:func:`stylize` and the run's loop live here; each scale's objective is built by
+:mod:`styleengine.objective`, the network comes from :mod:`styleengine.encoders`, and progress
+goes out through :mod:`styleengine.reporter`.
+"""
 
 from __future__ import annotations
 
-import functools
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import cast
@@ -11,26 +14,18 @@ from typing import cast
 import torch
 import torch.nn.functional as F
 from PIL import Image
-from torch import nn
 
-from styleengine.color import match_histogram, transfer_luminance
+from styleengine.color import transfer_luminance
 from styleengine.device import Placement, placement
+from styleengine.encoders import encoder_for
 from styleengine.errors import Cancelled, OutOfMemory
-from styleengine.images import (
-    DEFAULT_MAX_PIXELS,
-    ImageInput,
-    fit_long_side,
-    load_image,
-    resize,
-    same_pixels,
-)
-from styleengine.losses import ContentLoss, Moments, StyleLoss, TVLoss, moments
+from styleengine.images import DEFAULT_MAX_PIXELS, ImageInput, fit_long_side, load_image, resize
 from styleengine.memory import LBFGS_HISTORY, host_memory
+from styleengine.objective import Objective, objective_at_scale
 from styleengine.params import ParamError, StyleParams
-from styleengine.progress import CancelToken, Progress, ProgressCallback
+from styleengine.progress import CancelToken, ProgressCallback
+from styleengine.reporter import Reporter
 from styleengine.tensors import to_image, to_tensor
-from styleengine.vgg import VGGEncoder
-from styleengine.weights import load_weights
 
 CLOSURE_SCOPE = "stylize.closure"  # the profiler's name for one loss and gradient evaluation
 
@@ -106,26 +101,6 @@ def stylize(
         raise
 
 
-@functools.lru_cache(maxsize=8)
-def encoder_for(
-    weights: str,
-    pooling: str,
-    deepest: str,
-    keep: tuple[str, ...],
-    device: str,
-    dtype: torch.dtype = torch.float32,
-) -> VGGEncoder:
-    """A frozen encoder, built once per process for each configuration, device and type.
-
-    The weights are stored in the compute type: autocast would otherwise cast every frozen
-    weight again on every forward pass (its cache covers only tensors that require grad).
-    """
-    vgg = load_weights(weights)
-    encoder = VGGEncoder(vgg.convs, vgg.normalize(), deepest=deepest, pooling=pooling, keep=keep)
-    encoder = encoder.to(device=device, dtype=dtype)
-    return encoder.to(memory_format=torch.channels_last)
-
-
 class _Run:
     """The state of one stylize() call."""
 
@@ -144,9 +119,7 @@ class _Run:
         self.styles = styles
         self.blend = blend
         self.mask = mask
-        self.content_layers = dict(params.content_layers)
-        self.style_layers = dict(params.style_layers)
-        self.wanted = frozenset(self.content_layers) | frozenset(self.style_layers)
+        self.wanted = frozenset(name for name, _ in params.content_layers + params.style_layers)
         keep = tuple(sorted(name for name in self.wanted if name.startswith("conv")))
         self.dtype = place.autocast_dtype or torch.float32
         self.encoder = encoder_for(
@@ -172,38 +145,22 @@ class _Run:
     @torch.no_grad()
     def _scale_setup(
         self, scale: int, size: tuple[int, int]
-    ) -> tuple[torch.Tensor, torch.Tensor | None, _Objective]:
+    ) -> tuple[torch.Tensor, torch.Tensor | None, Objective]:
         self.place.claim(size[0] * size[1])
         content = self._tensor(self.content, size)
-        content_feats = self._features(content, self.wanted)
-        content_losses = {name: ContentLoss(content_feats[name]) for name in self.content_layers}
-        pixel_mask = None
-        layer_masks: dict[str, torch.Tensor | None] = dict.fromkeys(self.style_layers)
-        if self.mask is not None:
-            pixel_mask = self._tensor(self.mask, size)
-            for name in self.style_layers:
-                layer_masks[name] = F.interpolate(
-                    pixel_mask, size=content_feats[name].shape[-2:], mode="area"
-                )
-        style_pixels = size[0] * size[1] * self.params.style_scale**2
-        per_style: list[tuple[float, dict[str, Moments]]] = []
-        for weight, style in zip(self.blend, self.styles, strict=True):
-            style_t = self._tensor(style, same_pixels(style.size, style_pixels, min_side=16))
-            if self.params.preserve_color == "histogram":
-                style_t = match_histogram(style_t, content)
-            feats = self._features(style_t, frozenset(self.style_layers))
-            per_style.append((weight, {n: moments(feats[n]) for n in self.style_layers}))
-        style_losses = {}
-        for name in self.style_layers:
-            target = Moments.blend([(w, stats[name]) for w, stats in per_style])
-            loss = StyleLoss(self.params.style_loss, target, layer_masks[name])
-            if self.params.style_norm == "photo":
-                loss.measure_from(content_feats[name])
-            style_losses[name] = loss
+        pixel_mask = None if self.mask is None else self._tensor(self.mask, size)
         # From coarse_content at the coarsest scale down to 1 at the finest, geometrically.
         finer = len(self.sizes) - 1 - scale
         boost = self.params.coarse_content ** (finer / max(1, len(self.sizes) - 1))
-        objective = _Objective(self.params, content_losses, style_losses, boost)
+        objective = objective_at_scale(
+            self.params,
+            content,
+            list(zip(self.blend, self.styles, strict=True)),
+            place=self._tensor,
+            encode=self._features,
+            pixel_mask=pixel_mask,
+            content_boost=boost,
+        )
         return content, pixel_mask, objective
 
     def _initial(self, content: torch.Tensor, previous: torch.Tensor | None) -> torch.Tensor:
@@ -227,7 +184,7 @@ class _Run:
         preview_size: int,
         cancel: CancelToken | None,
     ) -> Result:
-        self.report = _Reporter(
+        self.report = Reporter(
             on_progress, progress_every, preview_every, preview_size, self.sizes, self.iterations
         )
         image: torch.Tensor | None = None
@@ -254,7 +211,7 @@ class _Run:
         self,
         scale: int,
         x: torch.Tensor,
-        objective: _Objective,
+        objective: Objective,
         content: torch.Tensor,
         pixel_mask: torch.Tensor | None,
         cancel: CancelToken | None,
@@ -310,114 +267,3 @@ class _Run:
         preview = to_image(image)
         long_side = min(self.report.preview_size, max(preview.size))
         return resize(preview, fit_long_side(preview.size, long_side))
-
-
-class _Objective(nn.Module):
-    """Weighted sum of the content, style and total-variation terms at one scale."""
-
-    def __init__(
-        self,
-        params: StyleParams,
-        content_losses: dict[str, ContentLoss],
-        style_losses: dict[str, StyleLoss],
-        content_boost: float = 1.0,
-    ) -> None:
-        super().__init__()
-        self.params = params
-        self.content_weight = params.content_weight * content_boost
-        self.content_losses = content_losses
-        self.style_losses = style_losses
-        self.content_layers = dict(params.content_layers)
-        self.style_layers = dict(params.style_layers)
-        self.content_norm = sum(self.content_layers.values()) or 1.0
-        self.style_norm = sum(self.style_layers.values()) or 1.0
-        self.tv = TVLoss()
-
-    def forward(
-        self, feats: dict[str, torch.Tensor], image: torch.Tensor
-    ) -> dict[str, torch.Tensor]:
-        p = self.params
-        c = sum(self.content_layers[n] * loss(feats[n]) for n, loss in self.content_losses.items())
-        s = sum(self.style_layers[n] * loss(feats[n]) for n, loss in self.style_losses.items())
-        t = self.tv(image)
-        total = (
-            self.content_weight * c / self.content_norm
-            + p.style_weight * s / self.style_norm
-            + p.tv_weight * t
-        )
-        return {"content": c, "style": s, "tv": t, "total": total}
-
-
-class _Reporter:
-    """Counts iterations, keeps the loss history and calls ``on_progress`` at its cadence."""
-
-    def __init__(
-        self,
-        on_progress: ProgressCallback | None,
-        every: int,
-        preview_every: int,
-        preview_size: int,
-        sizes: list[tuple[int, int]],
-        iterations: tuple[int, ...],
-    ) -> None:
-        self.on_progress = on_progress
-        self.every = every
-        self.preview_every = preview_every
-        self.preview_size = preview_size
-        self.sizes = sizes
-        self.iterations = iterations
-        self.total = sum(iterations)
-        self.done = 0
-        self.history: list[float] = []
-        self.last_losses: dict[str, float] = {}
-        self.started = time.perf_counter()
-        self.scale_started = self.started
-
-    @property
-    def elapsed(self) -> float:
-        return time.perf_counter() - self.started
-
-    def start_scale(self) -> None:
-        self.scale_started = time.perf_counter()
-
-    def iteration_done(
-        self,
-        scale: int,
-        index: int,
-        terms: dict[str, torch.Tensor],
-        preview: Callable[[], Image.Image],
-    ) -> None:
-        self.done += 1
-        self.history.append(float(terms["total"]))
-        last_of_scale = index == self.iterations[scale] - 1
-        reporting = self.on_progress is not None and (self.done % self.every == 0 or last_of_scale)
-        if reporting or last_of_scale:
-            self.last_losses = {key: float(value) for key, value in terms.items()}
-        if not reporting:
-            return
-        w, h = self.sizes[scale]
-        # Time per pixel-iteration at this scale, times the pixel-iterations still to run.
-        rate = (time.perf_counter() - self.scale_started) / ((index + 1) * w * h)
-        remaining = (self.iterations[scale] - index - 1) * w * h + sum(
-            n * sw * sh
-            for n, (sw, sh) in zip(
-                self.iterations[scale + 1 :], self.sizes[scale + 1 :], strict=True
-            )
-        )
-        wants_preview = self.preview_every > 0 and (
-            self.done % self.preview_every == 0 or self.done == self.total
-        )
-        assert self.on_progress is not None
-        self.on_progress(
-            Progress(
-                scale=scale + 1,
-                scales=len(self.sizes),
-                size=(w, h),
-                iteration=self.done,
-                iterations=self.total,
-                losses=self.last_losses,
-                elapsed=self.elapsed,
-                eta=rate * remaining,
-                preview=preview() if wants_preview else None,
-            )
-        )

@@ -8,7 +8,7 @@ from PIL import Image
 
 from styleengine import Cancelled, CancelToken, ParamError, StyleParams, load_image, stylize
 from styleengine.color import rgb_to_ycbcr
-from styleengine.engine import encoder_for
+from styleengine.encoders import encoder_for
 from styleengine.images import fit_long_side, resize
 from styleengine.losses import gram
 from styleengine.tensors import to_tensor

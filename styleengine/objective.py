@@ -1,0 +1,146 @@
+"""The objective at one scale of the pyramid: its targets, built from the photo and the paintings
+at that scale, and its terms (content, style, total variation), each a small module, weighted
+and summed by one.
+
+Content and style are :class:`LayerTerms`: one loss per layer, summed with the layer weights
+and divided by their sum, so that the knob's weight means the same whatever the layers. The
+photo's weight is ``coarse_content`` times higher at the coarsest scale, falling to 1 at the
+finest (the layout is fixed early, the texture comes late).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torch import nn
+
+from styleengine.color import match_histogram
+from styleengine.images import same_pixels
+from styleengine.losses import ContentLoss, Moments, StyleLoss, TVLoss, moments
+from styleengine.params import StyleParams
+
+# A picture resized to (width, height) as a tensor on the run's device.
+Place = Callable[[Image.Image, tuple[int, int]], torch.Tensor]
+# An image tensor's features at the named layers.
+Encode = Callable[[torch.Tensor, frozenset[str]], dict[str, torch.Tensor]]
+Features = dict[str, torch.Tensor]
+
+
+class LayerTerms(nn.Module):
+    """One kind of loss at several layers: the sum of each layer's loss times its weight."""
+
+    def __init__(self, losses: dict[str, nn.Module], weights: dict[str, float]) -> None:
+        super().__init__()
+        self.losses = nn.ModuleDict(losses)
+        self.weights = weights
+
+    @property
+    def norm(self) -> float:
+        return sum(self.weights.values()) or 1.0
+
+    def forward(self, feats: Features, image: torch.Tensor) -> torch.Tensor:
+        total: torch.Tensor = sum(
+            self.weights[name] * loss(feats[name]) for name, loss in self.losses.items()
+        )
+        return total
+
+
+class PixelTerm(nn.Module):
+    """A loss on the picture's pixels (the total variation)."""
+
+    def __init__(self, loss: nn.Module) -> None:
+        super().__init__()
+        self.loss = loss
+
+    def forward(self, feats: Features, image: torch.Tensor) -> torch.Tensor:
+        value: torch.Tensor = self.loss(image)
+        return value
+
+
+@dataclass(frozen=True)
+class Weighted:
+    """A named term of the objective: counts ``weight * term / norm`` in the total."""
+
+    name: str
+    weight: float
+    term: nn.Module
+    norm: float = 1.0
+
+
+class Objective(nn.Module):
+    """The weighted sum of its terms; each term's value comes back beside the total."""
+
+    def __init__(self, terms: Sequence[Weighted]) -> None:
+        super().__init__()
+        self.terms = tuple(terms)
+        self.parts = nn.ModuleList(t.term for t in self.terms)  # registered as submodules
+
+    def forward(self, feats: Features, image: torch.Tensor) -> dict[str, torch.Tensor]:
+        values: dict[str, torch.Tensor] = {}
+        total: torch.Tensor | None = None
+        for t in self.terms:
+            value = values[t.name] = t.term(feats, image)
+            weighted = t.weight * value
+            if t.norm != 1.0:
+                weighted = weighted / t.norm
+            total = weighted if total is None else total + weighted
+        assert total is not None
+        return {**values, "total": total}
+
+
+@torch.no_grad()
+def objective_at_scale(
+    params: StyleParams,
+    content: torch.Tensor,
+    paintings: Sequence[tuple[float, Image.Image]],
+    *,
+    place: Place,
+    encode: Encode,
+    pixel_mask: torch.Tensor | None = None,
+    content_boost: float = 1.0,
+) -> Objective:
+    """The objective for a picture the size of ``content`` (the photo at this scale): the
+    photo's features as the content targets; the paintings' statistics, blended by their
+    weights, as the style targets (each painting resized to as many pixels as the picture times
+    ``style_scale``); with ``pixel_mask``, the style counted only where it is white."""
+    content_layers = dict(params.content_layers)
+    style_layers = dict(params.style_layers)
+    wanted = frozenset(content_layers) | frozenset(style_layers)
+    content_feats = encode(content, wanted)
+    content_losses = {name: ContentLoss(content_feats[name]) for name in content_layers}
+    layer_masks: dict[str, torch.Tensor | None] = dict.fromkeys(style_layers)
+    if pixel_mask is not None:
+        for name in style_layers:
+            layer_masks[name] = F.interpolate(
+                pixel_mask, size=content_feats[name].shape[-2:], mode="area"
+            )
+    height, width = content.shape[-2:]
+    style_pixels = width * height * params.style_scale**2
+    per_style: list[tuple[float, dict[str, Moments]]] = []
+    for weight, painting in paintings:
+        style_t = place(painting, same_pixels(painting.size, style_pixels, min_side=16))
+        if params.preserve_color == "histogram":
+            style_t = match_histogram(style_t, content)
+        feats = encode(style_t, frozenset(style_layers))
+        per_style.append((weight, {n: moments(feats[n]) for n in style_layers}))
+    style_losses: dict[str, nn.Module] = {}
+    for name in style_layers:
+        target = Moments.blend([(w, stats[name]) for w, stats in per_style])
+        loss = StyleLoss(params.style_loss, target, layer_masks[name])
+        if params.style_norm == "photo":
+            loss.measure_from(content_feats[name])
+        style_losses[name] = loss
+    content_terms = LayerTerms(dict(content_losses), content_layers)
+    style_terms = LayerTerms(style_losses, style_layers)
+    return Objective(
+        [
+            Weighted("content", params.content_weight * content_boost, content_terms,
+                     content_terms.norm),
+            Weighted("style", params.style_weight, style_terms, style_terms.norm),
+            Weighted("tv", params.tv_weight, PixelTerm(TVLoss())),
+        ]
+    )  # fmt: skip
