@@ -26,178 +26,35 @@ import math
 import statistics
 import sys
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import torch
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))
 
 from bench.bench import machine  # noqa: E402
-from bench.plain_gatys import STEPS, PlainGatys  # noqa: E402
+from bench.contact_sheet import captioned_row, contact_row, stack  # noqa: E402
+from bench.pairs import ALL_PAIRS, Pair, Row  # noqa: E402
+from bench.plain_gatys import STEPS  # noqa: E402
+from bench.reference_store import (  # noqa: E402
+    REFERENCE,
+    import_reference,
+    load_reference,
+    rebuild_reference,
+    reference_seconds_per_step,
+)
 from styleengine import StyleParams, load_image, stylize  # noqa: E402
 from styleengine.encoders import encoder_for  # noqa: E402
 from styleengine.metrics import EVALUATION_SIZE, Distances, Evaluator  # noqa: E402
 from styleengine.params import knobs  # noqa: E402
 
-IMAGES = HERE / "images"
-REFERENCE = HERE / "reference"
-REFERENCE_JSON = REFERENCE / "reference.json"
 GOAL = 0.85  # ours at most this times the reference's distance, both of them
-
-# Four photos (a portrait, a cat, a cup, a launch pad) and seven paintings, several with large
-# objects in them (a figure, ships, waves), not only texture.
-PAIRS = (
-    ("astronaut.png", "the_scream.jpg"),
-    ("astronaut.png", "woman_with_a_hat.jpg"),
-    ("chelsea.png", "great_wave.jpg"),
-    ("chelsea.png", "starry_night.jpg"),
-    ("coffee.png", "shipwreck_of_the_minotaur.jpg"),
-    ("coffee.png", "udnie.jpg"),
-    ("rocket.jpg", "great_wave.jpg"),
-    ("rocket.jpg", "shipwreck.jpg"),
-)
-
-
-@dataclass(frozen=True)
-class Pair:
-    content: str
-    style: str
-
-    @property
-    def name(self) -> str:
-        return f"{Path(self.content).stem}__{Path(self.style).stem}"
-
-    def images(self) -> tuple[Image.Image, Image.Image]:
-        return load_image(IMAGES / self.content), load_image(IMAGES / self.style)
-
-
-ALL_PAIRS = tuple(Pair(c, s) for c, s in PAIRS)
-
-
-# -- the reference's store -------------------------------------------------------------------------
-
-
-def load_reference() -> dict[str, Any]:
-    if REFERENCE_JSON.exists():
-        data: dict[str, Any] = json.loads(REFERENCE_JSON.read_text())
-        return data
-    return {
-        "evaluator": {"size": EVALUATION_SIZE, "weights": "caffe", "precision": "fp32"},
-        "pairs": {},
-    }
-
-
-def save_reference(data: dict[str, Any]) -> None:
-    REFERENCE.mkdir(parents=True, exist_ok=True)
-    tmp = REFERENCE_JSON.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
-    tmp.replace(REFERENCE_JSON)
-
-
-def _record(pair: Pair, image: Image.Image, distances: Distances, **facts: Any) -> dict[str, Any]:
-    path = REFERENCE / f"{pair.name}.png"
-    image.save(path, optimize=True)
-    return {
-        "content": pair.content,
-        "style": pair.style,
-        "output": path.name,
-        "distances": asdict(distances),
-        "torch": torch.__version__,
-        **facts,
-    }
-
-
-def rebuild_reference(pairs: list[Pair], evaluator: Evaluator, force: bool) -> None:
-    data = load_reference()
-    for pair in pairs:
-        if pair.name in data["pairs"] and not force:
-            print(f"{pair.name}: kept ({data['pairs'][pair.name].get('made_by', '?')})")
-            continue
-        content, style = pair.images()
-        recipe = PlainGatys(content, style)
-        print(
-            f"{pair.name}: {STEPS} fp32 steps at {recipe.size[0]}x{recipe.size[1]} ...", flush=True
-        )
-
-        def on_step(step: int, loss: float) -> None:
-            if step % 100 == 0:
-                print(f"  step {step}: loss {loss:.1f}", flush=True)
-
-        result = recipe.run(on_step=on_step)
-        data["pairs"][pair.name] = _record(
-            pair,
-            result.image,
-            evaluator.distances(result.image, content, style),
-            size=list(result.size),
-            style_size=list(result.style_size),
-            steps=result.steps,
-            seconds=round(result.seconds, 1),
-            final_loss=result.final_loss,
-            cpu=machine(torch.device("cpu")),
-            made_by="bench/plain_gatys.py, all steps fp32",
-        )
-        save_reference(data)
-        print(f"  done in {result.seconds:.0f} s", flush=True)
-
-
-def import_reference(folder: Path, pairs: list[Pair], evaluator: Evaluator) -> None:
-    """Adopt outputs of the same recipe made elsewhere (``<content>__<style>.png`` and, where
-    present, a ``reference.jsonl`` with their facts), measured with this evaluator."""
-    facts: dict[str, dict[str, Any]] = {}
-    jsonl = folder / "reference.jsonl"
-    if jsonl.exists():
-        for line in jsonl.read_text().splitlines():
-            entry = json.loads(line)
-            facts[Path(entry["output"]).stem] = entry
-    data = load_reference()
-    for pair in pairs:
-        path = folder / f"{pair.name}.png"
-        if not path.exists():
-            print(f"{pair.name}: not in {folder}")
-            continue
-        content, style = pair.images()
-        image = load_image(path)
-        known = facts.get(pair.name, {})
-        data["pairs"][pair.name] = _record(
-            pair,
-            image,
-            evaluator.distances(image, content, style),
-            size=list(image.size),
-            style_size=known.get("style_size"),
-            steps=known.get("steps"),
-            seconds=known.get("seconds"),
-            final_loss=known.get("final_loss_fp32"),
-            cpu=known.get("cpu"),
-            made_by=f"imported from {folder.name}/: the same recipe, "
-            f"{known.get('bf16_steps', 0)} of its steps under bf16 autocast, the rest fp32",
-        )
-        print(f"{pair.name}: imported")
-    save_reference(data)
-
-
-def reference_seconds_per_step(pair: Pair, steps: int) -> float:
-    """The reference recipe's fp32 time per step on this machine (after one warm-up step)."""
-    content, style = pair.images()
-    recipe = PlainGatys(content, style)
-    recipe.run(1)
-    return recipe.run(steps).seconds / steps
 
 
 # -- ours ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Row:
-    pair: Pair
-    ours: Distances
-    reference: Distances
-    seconds: float
-    reference_seconds: float | None  # STEPS x the measured time per step, None if not timed
 
 
 def paint(pair: Pair, params: StyleParams) -> tuple[Image.Image, float]:
@@ -216,64 +73,6 @@ def _changed(params: StyleParams) -> str:
     defaults = StyleParams().as_strings()
     changed = {k: v for k, v in params.as_strings().items() if defaults[k] != v}
     return " ".join(f"--{k.replace('_', '-')} {v}" for k, v in changed.items()) or "defaults"
-
-
-# -- the contact sheet -----------------------------------------------------------------------------
-
-TILE = 240
-CAPTION = 36
-
-
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    try:
-        return ImageFont.load_default(size=size)
-    except (TypeError, OSError):
-        return ImageFont.load_default()
-
-
-def _thumb(image: Image.Image) -> Image.Image:
-    scale = TILE / max(image.size)
-    size = (round(image.width * scale), round(image.height * scale))
-    return image.resize(size, Image.Resampling.LANCZOS)
-
-
-def captioned_row(items: list[tuple[Image.Image, str]]) -> Image.Image:
-    """Pictures side by side in TILE-wide cells, each with a caption of up to two lines."""
-    thumbs = [(_thumb(image), caption) for image, caption in items]
-    height = max(t.height for t, _ in thumbs)
-    row = Image.new("RGB", (len(thumbs) * (TILE + 6) - 6, height + CAPTION), "white")
-    draw = ImageDraw.Draw(row)
-    for i, (thumb, caption) in enumerate(thumbs):
-        x = i * (TILE + 6)
-        row.paste(thumb, (x + (TILE - thumb.width) // 2, (height - thumb.height) // 2))
-        for j, line in enumerate(caption.splitlines()[:2]):
-            draw.text((x + 2, height + 2 + 16 * j), line, fill="black", font=_font(13))
-    return row
-
-
-def _figures(d: Distances) -> str:
-    return f"content {d.content:.3f}  style {d.style:.4f}\nedges {d.edges:.2f}"
-
-
-def contact_row(row: Row, ours: Image.Image, reference: Image.Image) -> Image.Image:
-    content, style = row.pair.images()
-    return captioned_row(
-        [
-            (content, Path(row.pair.content).stem),
-            (style, Path(row.pair.style).stem),
-            (ours, "ours: " + _figures(row.ours)),
-            (reference, "reference: " + _figures(row.reference)),
-        ]
-    )
-
-
-def stack(rows: list[Image.Image]) -> Image.Image:
-    sheet = Image.new("RGB", (max(r.width for r in rows), sum(r.height + 6 for r in rows)), "white")
-    y = 0
-    for row in rows:
-        sheet.paste(row, (0, y))
-        y += row.height + 6
-    return sheet
 
 
 def strength_strip(pair: Pair, params: StyleParams, weights: list[float], path: Path) -> None:

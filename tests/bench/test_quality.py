@@ -4,8 +4,10 @@ and its contact sheets (the benchmark itself is not a test: `make bench-quality`
 import pytest
 from PIL import Image
 
+from bench.contact_sheet import contact_row
+from bench.pairs import ALL_PAIRS, IMAGES, Row
 from bench.plain_gatys import PlainGatys
-from bench.quality import ALL_PAIRS, IMAGES, REFERENCE, Row, contact_row, load_reference
+from bench.reference_store import REFERENCE, load_reference
 from styleengine import load_image
 from styleengine.metrics import EVALUATION_SIZE, Distances, Evaluator
 
