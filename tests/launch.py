@@ -9,7 +9,7 @@ import os
 import runpy
 import sys
 
-from tests.discord_double.server import CHANNEL_BUCKET
+from tests.discord_double.rest import CHANNEL_BUCKET
 from tests.paint_gate import ENV as GATE_ENV
 from tests.paint_gate import PaintGate
 

@@ -18,7 +18,7 @@ from PIL import Image
 from bot.app import StyleBot
 from bot.settings import BotSettings
 from bot.ui import pacing
-from tests.discord_double import server
+from tests.discord_double import rest
 from tests.discord_double.server import HANG, DiscordDouble, StoredMessage
 
 # Discord's per-channel limit (5 messages per 5 s) scaled down to 5 per second on both sides:
@@ -31,8 +31,8 @@ FAST_CHANNEL_WINDOW = 1.0
 
 @pytest.fixture(autouse=True)
 def fast_channel_window(monkeypatch: pytest.MonkeyPatch) -> None:
-    margin = pacing.WINDOW_SECONDS - server.CHANNEL_BUCKET[1]
-    monkeypatch.setattr(server, "CHANNEL_BUCKET", (server.CHANNEL_BUCKET[0], FAST_CHANNEL_WINDOW))
+    margin = pacing.WINDOW_SECONDS - rest.CHANNEL_BUCKET[1]
+    monkeypatch.setattr(rest, "CHANNEL_BUCKET", (rest.CHANNEL_BUCKET[0], FAST_CHANNEL_WINDOW))
     monkeypatch.setattr(pacing, "WINDOW_SECONDS", FAST_CHANNEL_WINDOW + margin)
 
 

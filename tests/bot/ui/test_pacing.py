@@ -7,12 +7,12 @@ import time
 
 from bot.ui import pacing
 from bot.ui.pacing import ChannelPacer
-from tests.discord_double import server
+from tests.discord_double import rest
 
 
 def test_the_real_window_is_discords_with_a_margin(monkeypatch):
     monkeypatch.undo()  # the autouse fixture's scaled window, gone: the figures as shipped
-    limit, per = server.CHANNEL_BUCKET
+    limit, per = rest.CHANNEL_BUCKET
     assert (limit, per) == (5, 5.0)  # what Discord allows and the double enforces
     assert limit >= pacing.MESSAGES_PER_WINDOW
     assert pacing.EDITS_PER_WINDOW < pacing.MESSAGES_PER_WINDOW  # room left for new messages
