@@ -9,7 +9,8 @@ import sys
 import discord
 
 from bot.app import StyleBot
-from bot.settings import BotSettings, engine_missing, read_settings
+from bot.painting.engine_check import engine_missing
+from bot.settings import BotSettings, read_settings
 from bot.store import StoreError
 
 log = logging.getLogger("bot")

@@ -204,13 +204,3 @@ def read_settings(kind: type[_Settings], program: str, missing: dict[str, str]) 
             else:
                 print(f"{program}: bad setting {where}: {error['msg']}", file=sys.stderr)
         return None
-
-
-def engine_missing(program: str, advice: str) -> bool:
-    """True (and said on stderr, with ``advice``) when this install cannot import torch."""
-    try:
-        import torch  # noqa: F401
-    except ModuleNotFoundError:
-        print(f"{program}: this install has no engine (torch); {advice}", file=sys.stderr)
-        return True
-    return False

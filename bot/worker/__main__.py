@@ -8,7 +8,8 @@ import asyncio
 import logging
 import sys
 
-from bot.settings import WorkerSettings, engine_missing, read_settings
+from bot.painting.engine_check import engine_missing
+from bot.settings import WorkerSettings, read_settings
 from styleengine import WeightsError
 
 EXIT_CONFIG = 2
