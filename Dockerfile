@@ -29,7 +29,7 @@ ENTRYPOINT ["python", "-m", "bot"]
 FROM pytorch/pytorch:2.9.1-cuda12.8-cudnn9-runtime AS engine
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 # tcmalloc for torch's CPU tensors (glibc's malloc maps and faults in the large ones afresh every
-# iteration: README, Performance); t64 is its name from Ubuntu 24.04 on.
+# iteration: docs/performance.md); t64 is its name from Ubuntu 24.04 on.
 RUN apt-get update \
     && (apt-get install -y --no-install-recommends libtcmalloc-minimal4 \
         || apt-get install -y --no-install-recommends libtcmalloc-minimal4t64) \

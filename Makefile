@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Pinned here, not in pyproject.toml: an unpinned torch may pull a newer multi-GB build.
 TORCH  := torch==2.14.1 torchvision==0.29.1
 # tcmalloc where the system has it (apt-get install libtcmalloc-minimal4): glibc's malloc maps
-# and faults in torch's large CPU tensors afresh every iteration (README, Performance).
+# and faults in torch's large CPU tensors afresh every iteration (docs/performance.md).
 TCMALLOC := $(firstword $(wildcard /usr/lib/*/libtcmalloc_minimal.so.4 /usr/lib64/libtcmalloc_minimal.so.4 /usr/lib/libtcmalloc_minimal.so.4))
 ENGINE := $(if $(TCMALLOC),LD_PRELOAD=$(TCMALLOC) )$(PY)
 

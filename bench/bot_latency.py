@@ -44,47 +44,49 @@ async def measure(size: int, iterations: int, acks: int, scratch: str) -> None:
         **double.bot_environment(),
         max_size=max(size, 64),
         user_limit=acks + 1,
+        command_rate=1000,  # one member sends every command here; the rate limit is not measured
         database=str(Path(scratch) / "bench.db"),  # the journal's writes count in the ack
     )
     bot = StyleBot(settings)
     task = asyncio.create_task(bot.start(double.token))
-    await double.wait_for(lambda: bot.get_guild(double.guild_id) and double.commands)
-    idle_rss = rss_mib()
-    member = double.add_user("bench")
+    try:
+        await double.wait_for(lambda: bot.get_guild(double.guild_id) and double.commands)
+        idle_rss = rss_mib()
+        member = double.add_user("bench")
 
-    def upload_pair() -> list[dict]:
-        return [
-            double.upload("c.jpg", (IMAGES / "chelsea.jpg").read_bytes(), "image/jpeg"),
-            double.upload("s.jpg", (IMAGES / "starry_night.jpg").read_bytes(), "image/jpeg"),
-        ]
+        def upload_pair() -> list[dict]:
+            return [
+                double.upload("c.jpg", (IMAGES / "chelsea.jpg").read_bytes(), "image/jpeg"),
+                double.upload("s.jpg", (IMAGES / "starry_night.jpg").read_bytes(), "image/jpeg"),
+            ]
 
-    # Warm up (weights load, first job) so the figures below are steady state.
-    await double.post_message(member, "!stylize --size 32 --iterations 2", upload_pair())
-    await double.wait_for(lambda: not bot.service.jobs and len(double.bot_messages()) >= 2)
+        # Warm up (weights load, first job) so the figures below are steady state.
+        await double.post_message(member, "!stylize --size 32 --iterations 2", upload_pair())
+        await double.wait_for(lambda: not bot.service.jobs and len(double.bot_messages()) >= 2)
 
-    # 1. Ack latency: command posted -> status message created, with a job painting meanwhile.
-    long = await double.post_message(
-        member, f"!stylize --size {size} --iterations {iterations}", upload_pair()
-    )
-    await double.wait_for(lambda: bot.service.queue.running())
-    bot.loop_lag.reset()
-    started = time.perf_counter()
-    latencies = []
-    for _ in range(acks):
-        sent = time.perf_counter()
-        command = await double.post_message(member, "!stylize --size 32", upload_pair())
-        await double.wait_for(lambda c=command: double.replies_to(c.id), timeout=60)
-        latencies.append((time.perf_counter() - sent) * 1000)
-        await asyncio.sleep(0.5)
-    await double.wait_for(lambda: not bot.service.jobs, timeout=3600)
-    elapsed = time.perf_counter() - started
-    lag = bot.loop_lag.snapshot()
-    busy_rss = rss_mib()
-    assert double.replies_to(long.id)
-
-    await bot.close()
-    await task
-    await double.close()
+        # 1. Ack latency: command posted -> status message created, with a job painting meanwhile.
+        long = await double.post_message(
+            member, f"!stylize --size {size} --iterations {iterations}", upload_pair()
+        )
+        await double.wait_for(lambda: bot.service.queue.running())
+        bot.loop_lag.reset()
+        started = time.perf_counter()
+        latencies = []
+        for _ in range(acks):
+            sent = time.perf_counter()
+            command = await double.post_message(member, "!stylize --size 32", upload_pair())
+            await double.wait_for(lambda c=command: double.replies_to(c.id), timeout=60)
+            latencies.append((time.perf_counter() - sent) * 1000)
+            await asyncio.sleep(0.5)
+        await double.wait_for(lambda: not bot.service.jobs, timeout=3600)
+        elapsed = time.perf_counter() - started
+        lag = bot.loop_lag.snapshot()
+        busy_rss = rss_mib()
+        assert double.replies_to(long.id)
+    finally:  # a bench that fails still stops the bot (its heartbeat thread would hang on)
+        await bot.close()
+        await task
+        await double.close()
 
     devices = getattr(bot.service.backend, "devices", ["(worker processes)"])
     print(f"job: {size} px, {iterations} iterations, device {devices[0]}")

@@ -3,10 +3,11 @@
 torch takes its CPU tensors from ``malloc``. glibc's malloc gives every block of 32 MiB or more
 (a 512 px image's first-layer activations and their gradients) a fresh ``mmap`` and returns it
 on ``free``, so each iteration faults those pages in again; how many it keeps depends on the
-allocations before, so a run costs anything from 0.1 to 3 million page faults (README,
-Performance). tcmalloc, preloaded (``LD_PRELOAD``; ``make run`` and the images do it where it is
-installed), keeps freed blocks for reuse. Either way a finished job's free memory is handed back
-(:func:`release_free_memory`), so that the next job's free-memory check sees it free.
+allocations before, so a run costs anything from 0.1 to 3 million page faults
+(docs/performance.md). tcmalloc, preloaded (``LD_PRELOAD``; ``make run`` and the images do it
+where it is installed), keeps freed blocks for reuse. Either way a finished job's free memory
+is handed back (:func:`release_free_memory`), so that the next job's free-memory check sees it
+free.
 """
 
 from __future__ import annotations

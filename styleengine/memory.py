@@ -4,8 +4,9 @@ A job's peak comes at its finest scale: VGG19's activations for the picture bein
 (kept for the backward pass, with their gradients) and for the style image at the same pixel
 count, and L-BFGS's history of steps and gradient changes (two fp32 copies of the image per
 entry, up to ``LBFGS_HISTORY`` entries, one per iteration). The per-pixel constants below were
-fitted to the peak RSS that ``bench/memory.py`` measured (README, "Memory per job"); the
-estimate leans high, since a refusal costs a member a smaller size and a miss costs the host.
+fitted to the peak RSS that ``bench/memory.py`` measured (docs/performance.md, "Memory per
+job"); the estimate leans high, since a refusal costs a member a smaller size and a miss costs
+the host.
 """
 
 from __future__ import annotations

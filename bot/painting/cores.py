@@ -28,6 +28,6 @@ def share_cores(devices: tuple[str, ...], slots: int, threads: int = 0) -> int |
         slots,
         threads,
         allocator(),
-        "" if allocator() != "glibc" else " (tcmalloc is steadier: see the README, Performance)",
+        "" if allocator() != "glibc" else " (tcmalloc is steadier: docs/performance.md)",
     )
     return threads
