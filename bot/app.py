@@ -116,7 +116,7 @@ class StyleBot(commands.Bot):
             self.loop_lag.snapshot,
             dm_for=lambda user_id: self.create_dm(discord.Object(user_id)),
         )
-        self.buttons = Buttons(self.service)
+        self.buttons = Buttons(self.service, self.rate_limit, self.get_guild)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(CancelButton, RerunButton, InfoButton, DeleteButton, PageButton)

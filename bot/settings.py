@@ -117,6 +117,9 @@ class BotSettings(PainterSettings):
     )
     queue_limit: int = Field(50, ge=1, le=10_000, description="queued jobs across all users")
     user_limit: int = Field(2, ge=1, le=100, description="queued + running jobs per user")
+    server_limit: int = Field(
+        20, ge=1, le=10_000, description="queued + running jobs per server: its share of the queue"
+    )
     max_styles: int = Field(3, ge=1, le=8, description="style images one job may blend")
     max_download_bytes: int = Field(
         20 * 2**20, ge=1024, description="largest attachment fetched, checked before download"

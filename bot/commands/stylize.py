@@ -15,6 +15,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.commands.choices import preset_choices, style_choices
+from bot.job import Job
 from bot.jobs.flags import MEMBER_KNOBS, RequestError, split_flags
 from bot.jobs.guild_config import GuildConfig
 from bot.jobs.planning import JobRequest
@@ -203,9 +204,21 @@ class Stylize(commands.Cog):
 
     @commands.hybrid_command(name="queue", description="The jobs running and waiting")  # type: ignore[arg-type]
     async def queue_command(self, ctx: commands.Context[StyleBot]) -> None:
-        """The jobs running and waiting."""
+        """The jobs running and waiting: this server's, or in a DM the member's own."""
         queue = self.bot.service.queue
-        embed = queue_embed(queue.running(), queue.waiting())
+        server_id = ctx.guild.id if ctx.guild is not None else None
+
+        def shown(job: Job) -> bool:
+            return (
+                job.guild_id == server_id
+                if server_id is not None
+                else job.owner_id == ctx.author.id
+            )
+
+        running, waiting = queue.running(), queue.waiting()
+        here = [j for j in running if shown(j)], [j for j in waiting if shown(j)]
+        elsewhere = len(running) + len(waiting) - len(here[0]) - len(here[1])
+        embed = queue_embed(*here, elsewhere=elsewhere, own=server_id is None)
         await ctx.reply(embed=embed, ephemeral=True, mention_author=False)
 
     def help_embed(self, config: GuildConfig) -> discord.Embed:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 
 import discord
 
@@ -13,6 +14,7 @@ from bot.jobs.flags import RequestError
 from bot.jobs.planning import rerun
 from bot.jobs.queue import QueueRefused
 from bot.jobs.service import JobService
+from bot.ratelimit import MemberRateLimit, SlowDown
 from bot.ui.embeds import info_embed
 from bot.ui.replies import InteractionReplier
 
@@ -20,8 +22,26 @@ log = logging.getLogger(__name__)
 
 
 class Buttons:
-    def __init__(self, service: JobService) -> None:
+    def __init__(
+        self,
+        service: JobService,
+        rate_limit: MemberRateLimit,
+        guild_for: Callable[[int], discord.Guild | None],
+    ) -> None:
+        """``guild_for``: the server the bot is in with that id, else None (a job made where
+        only a member's own install reached)."""
         self.service = service
+        self.rate_limit = rate_limit
+        self.guild_for = guild_for
+
+    async def _within_rate(self, interaction: discord.Interaction) -> bool:
+        """Re-run and Info count against the member's command budget, as commands do."""
+        try:
+            self.rate_limit.check(interaction.user.id)
+        except SlowDown as exc:
+            await InteractionReplier(interaction).refuse(str(exc))
+            return False
+        return True
 
     async def cancel_from_button(self, job_id: str, interaction: discord.Interaction) -> None:
         replier = InteractionReplier(interaction)
@@ -42,6 +62,8 @@ class Buttons:
     async def rerun_from_button(
         self, job_id: str, change: str, interaction: discord.Interaction
     ) -> None:
+        if not await self._within_rate(interaction):
+            return
         service = self.service
         replier = InteractionReplier(interaction)
         old = await service.journal_safely(service.store.journal.load(job_id))
@@ -51,16 +73,21 @@ class Buttons:
             )
             return
         try:
-            config = await service.planner.config_for(interaction.guild)
-            job = rerun(old, change, interaction.user, config, interaction.guild)
+            # The settings and limits of the job's own server, wherever the button is pressed
+            # (pressed in a DM, it would otherwise escape them).
+            home = self.guild_for(old.guild_id) if old.guild_id is not None else None
+            config = await service.planner.config_for(home)
+            job = rerun(old, change, interaction.user, config, answered_in=interaction.guild)
             await service.enqueue(job, replier, per_user=config.user_limit)
         except (RequestError, QueueRefused) as exc:
             await replier.refuse(str(exc))
 
     async def info_from_button(self, job_id: str, interaction: discord.Interaction) -> None:
         """A result's Info, to whoever pressed it, privately."""
+        if not await self._within_rate(interaction):
+            return
         service = self.service
-        job = await service.journal_safely(service.store.journal.load(job_id))
+        job = await service.journal_safely(service.store.journal.summary(job_id))
         if job is None:
             await InteractionReplier(interaction).refuse(
                 "I no longer keep the details of that job (they are kept "

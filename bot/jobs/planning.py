@@ -109,7 +109,10 @@ class Planner:
             params.blend_weights(styles)
         except ParamError as exc:
             raise RequestError(f"`{exc}`") from exc
-        self.queue.check(request.owner.id, per_user=config.user_limit)  # before downloading
+        server_id = request.guild.id if request.guild is not None else None
+        self.queue.check(  # before downloading
+            request.owner.id, per_user=config.user_limit, server_id=server_id
+        )
         return Plan(
             config,
             params,
@@ -193,9 +196,10 @@ def new_job(request: JobRequest, images: Sequence[InputImage], plan: Plan) -> Jo
     )
 
 
-def rerun(old: Job, change: str, member: discord.abc.User, config: GuildConfig,
-          guild: discord.Guild | None) -> Job:  # fmt: skip
-    """The job a result's "More style / More content / Larger" button asks for."""
+def rerun(old: Job, change: str, member: discord.abc.User, config: GuildConfig, *,
+          answered_in: discord.Guild | None) -> Job:  # fmt: skip
+    """The job a result's "More style / More content / Larger" button asks for, within
+    ``config`` (the job's own server's); its picture goes where the button was pressed."""
     return Job(
         owner_id=member.id,
         owner_name=member.display_name,
@@ -204,7 +208,7 @@ def rerun(old: Job, change: str, member: discord.abc.User, config: GuildConfig,
         content=old.content,
         styles=old.styles,
         params=_rerun_params(old.params, change, config),
-        upload_limit=upload_limit(guild),
+        upload_limit=upload_limit(answered_in),
         sources={**old.sources, RERUN_KNOB[change]: "member"},
         preset=old.preset,
         gallery=old.gallery,

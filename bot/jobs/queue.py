@@ -2,7 +2,8 @@
 
 The next job goes to the waiting member with the fewest jobs running, and among those to the
 one served longest ago: one member with ten jobs does not hold up another member's first.
-Each member holds at most ``per_user`` jobs queued or running.
+Each member holds at most ``per_user`` jobs queued or running, and each server at most
+``per_server`` (a raid on one server cannot fill the queue every other server shares).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ class QueueRefused(Exception):
 
 
 class FairQueue:
-    def __init__(self, capacity: int, per_user: int) -> None:
+    def __init__(self, capacity: int, per_user: int, per_server: int | None = None) -> None:
         self.capacity = capacity
         self.per_user = per_user
+        self.per_server = per_server or capacity
         self._waiting: dict[int, deque[Job]] = {}  # member -> their queued jobs, oldest first
         self._running: dict[str, Job] = {}
         self._served: dict[int, int] = {}  # member -> when last served (a counter)
@@ -36,8 +38,11 @@ class FairQueue:
         """Call ``listener`` whenever jobs enter, leave or start."""
         self._listeners.append(listener)
 
-    def check(self, owner_id: int, *, per_user: int | None = None) -> None:
-        """Raise :class:`QueueRefused` if ``owner_id`` may not queue one more job now.
+    def check(
+        self, owner_id: int, *, per_user: int | None = None, server_id: int | None = None
+    ) -> None:
+        """Raise :class:`QueueRefused` if ``owner_id`` may not queue one more job now (from
+        ``server_id``, when it comes from a server).
 
         ``per_user`` lowers the member's cap (a server's own limit) below the queue's."""
         limit = self.per_user if per_user is None else min(per_user, self.per_user)
@@ -46,10 +51,20 @@ class FairQueue:
                 f"You already have {self.held_by(owner_id)} job(s) queued or running "
                 f"(the limit is {limit}); wait for one to finish or cancel one."
             )
+        if server_id is not None and self.held_by_server(server_id) >= self.per_server:
+            raise QueueRefused(
+                f"This server already has {self.held_by_server(server_id)} jobs queued or "
+                f"running, its share of the queue; please try again when some are done."
+            )
         if len(self) >= self.capacity:
             raise QueueRefused(
                 f"The queue is full ({self.capacity} jobs); please try again in a few minutes."
             )
+
+    def held_by_server(self, server_id: int) -> int:
+        running = sum(1 for job in self._running.values() if job.guild_id == server_id)
+        waiting = sum(1 for jobs in self._waiting.values() for j in jobs if j.guild_id == server_id)
+        return running + waiting
 
     def held_by(self, owner_id: int) -> int:
         running = sum(1 for job in self._running.values() if job.owner_id == owner_id)
@@ -58,7 +73,7 @@ class FairQueue:
     def put(self, job: Job, *, per_user: int | None = None, admitted: bool = False) -> None:
         """Queue ``job`` if the caps allow; ``admitted`` jobs (taken before a restart) always."""
         if not admitted:
-            self.check(job.owner_id, per_user=per_user)
+            self.check(job.owner_id, per_user=per_user, server_id=job.guild_id)
         self._waiting.setdefault(job.owner_id, deque()).append(job)
         self._wakeup.set()
         self._changed()

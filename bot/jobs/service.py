@@ -59,7 +59,7 @@ class JobService:
         self.backend = backend
         self.channel_for = channel_for
         self.dm_for = dm_for
-        self.queue = FairQueue(settings.queue_limit, settings.user_limit)
+        self.queue = FairQueue(settings.queue_limit, settings.user_limit, settings.server_limit)
         self.queue.on_change(self._queue_moved)
         self.planner = Planner(settings, store, self.queue)
         self.jobs: dict[str, Job] = {}  # queued or running
@@ -150,7 +150,8 @@ class JobService:
         if not self.backend.available:
             log.warning("job refused for %s: the painting queue is unavailable", job.owner_name)
             raise RequestError(UNAVAILABLE)
-        self.queue.check(job.owner_id, per_user=per_user)  # the queue may have filled meanwhile
+        # The queue may have filled meanwhile.
+        self.queue.check(job.owner_id, per_user=per_user, server_id=job.guild_id)
         try:
             await self.store.journal.record(job)  # before the member hears of it
         except Exception as exc:

@@ -63,6 +63,17 @@ class Database:
             await self._connection.close()
 
     @asynccontextmanager
+    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection, inside a read (deferred) transaction: it takes no write lock, so an
+        operator's writer elsewhere is not held up; keep it short, the connection is shared."""
+        async with self._lock:
+            await self._connection.execute("BEGIN DEFERRED")
+            try:
+                yield self._connection
+            finally:
+                await self._connection.execute("COMMIT")
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """The connection, inside ``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on error)."""
         async with self._lock:

@@ -163,10 +163,19 @@ class JobJournal:
             job = await _job(db, row) if row is not None else None
         return job if isinstance(job, Job) else None
 
+    async def summary(self, job_id: str) -> Job | None:
+        """A job as its Info shows it: its images' names and sizes, not their bytes (the
+        inputs' ``data`` is empty), read without a write lock. Never to be painted."""
+        async with self._database.reading() as db:
+            cursor = await db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,))
+            row = await cursor.fetchone()
+            job = await _job(db, row, images=False) if row is not None else None
+        return job if isinstance(job, Job) else None
+
     async def made(self, job_id: str) -> dict[str, Any] | None:
         """How a finished job's picture was made (format, size, elapsed, device, precision,
         finished_at), or None if it made none or is forgotten."""
-        async with self._database.transaction() as db:
+        async with self._database.reading() as db:
             cursor = await db.execute(
                 "SELECT result_meta, finished_at FROM jobs WHERE id = ?", (job_id,)
             )
@@ -196,20 +205,22 @@ class JobJournal:
             )
 
 
-async def _job(db: aiosqlite.Connection, row: aiosqlite.Row) -> Job | Unreadable:
+async def _job(
+    db: aiosqlite.Connection, row: aiosqlite.Row, *, images: bool = True
+) -> Job | Unreadable:
     def unreadable(reason: str) -> Unreadable:
         return Unreadable(row["id"], row["owner_id"], row["channel_id"], reason)
 
     cursor = await db.execute(
         "SELECT * FROM job_inputs WHERE job_id = ? ORDER BY position", (row["id"],)
     )
-    images = []
+    inputs = []
     for item in await cursor.fetchall():
-        data = await get_blob(db, item["digest"])
+        data = await get_blob(db, item["digest"]) if images else b""
         if data is None:
             return unreadable("its pictures are no longer stored")
-        images.append(InputImage(item["name"], data, (item["width"], item["height"])))
-    if len(images) < 2:
+        inputs.append(InputImage(item["name"], data, (item["width"], item["height"])))
+    if len(inputs) < 2:
         return unreadable("its pictures are no longer stored")
     try:
         params = StyleParams().with_strings(json.loads(row["params"]))
@@ -221,8 +232,8 @@ async def _job(db: aiosqlite.Connection, row: aiosqlite.Row) -> Job | Unreadable
         owner_name=row["owner_name"],
         guild_id=row["guild_id"],
         channel_id=row["channel_id"],
-        content=images[0],
-        styles=tuple(images[1:]),
+        content=inputs[0],
+        styles=tuple(inputs[1:]),
         params=params,
         upload_limit=row["upload_limit"],
         sources=json.loads(row["sources"]),
@@ -238,7 +249,7 @@ async def _job(db: aiosqlite.Connection, row: aiosqlite.Row) -> Job | Unreadable
         state=JobState(row["state"]),
         error=row["error"],
     )
-    if row["result_digest"] is not None and row["finished_at"] is None:
+    if images and row["result_digest"] is not None and row["finished_at"] is None:
         data = await get_blob(db, row["result_digest"])
         if data is not None:
             meta = json.loads(row["result_meta"])

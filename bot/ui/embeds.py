@@ -155,10 +155,19 @@ def result_text(job: Job) -> str:
     )
 
 
-def queue_embed(running: list[Job], waiting: list[Job]) -> discord.Embed:
+def queue_embed(
+    running: list[Job], waiting: list[Job], *, elsewhere: int = 0, own: bool = False
+) -> discord.Embed:
+    """This server's jobs (``own``: the member's own, in a DM), in the queue's order; the jobs
+    of other places are only counted."""
     embed = discord.Embed(title="StyleBot queue", colour=discord.Colour.blurple())
+    others = f" \u00b7 {elsewhere} elsewhere" if elsewhere else ""
     if not running and not waiting:
-        embed.description = "The queue is empty: `!stylize` starts a job right away."
+        mine = "You have no jobs" if own else "No jobs from this server are"
+        embed.description = f"{mine} in the queue: `!stylize` starts one."
+        if not elsewhere:
+            embed.description = "The queue is empty: `!stylize` starts a job right away."
+        embed.set_footer(text=f"0 running \u00b7 0 waiting{others}")
         return embed
     lines = []
     for job in running:
@@ -169,7 +178,7 @@ def queue_embed(running: list[Job], waiting: list[Job]) -> discord.Embed:
     if len(waiting) > 20:
         lines.append(f"\u2026 and {len(waiting) - 20} more")
     embed.description = "\n".join(lines)
-    embed.set_footer(text=f"{len(running)} running \u00b7 {len(waiting)} waiting")
+    embed.set_footer(text=f"{len(running)} running \u00b7 {len(waiting)} waiting{others}")
     return embed
 
 

@@ -177,12 +177,16 @@ class MembersMixin:
         interaction = await self._interact(user, 4, data)
         return await self.wait_for(lambda: interaction.choices is not None and interaction.choices)
 
-    async def press(self, user: FakeUser, message_id: int, custom_id: str) -> Interaction:
-        """A member presses a button on one of the bot's messages."""
+    async def press(
+        self, user: FakeUser, message_id: int, custom_id: str, *, place: Place = Place.GUILD
+    ) -> Interaction:
+        """A member presses a button on one of the bot's messages (``place``: where the
+        interaction says it happened, as for a card delivered to the member's DMs)."""
         message = self.messages[message_id]
         return await self._interact(
-            user, 3, {"custom_id": custom_id, "component_type": 2}, message=message.data
-        )
+            user, 3, {"custom_id": custom_id, "component_type": 2}, message=message.data,
+            place=place,
+        )  # fmt: skip
 
     async def run_context_menu(
         self,

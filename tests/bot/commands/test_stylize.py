@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 from tests.bot.conftest import bot_settings, decode, edit_titles, pair, results, running, title
+from tests.discord_double.interactions import Place
 from tests.discord_double.server import custom_ids
 from tests.paint_gate import PaintGate
 
@@ -163,3 +164,32 @@ async def test_a_queue_that_fills_during_the_download_refuses_and_journals_nothi
         assert len(jobs) == 2  # the running one and the queued one, not the refused one
         for job in list(bot.service.jobs.values()):
             await bot.service.cancel(job, by="test")
+
+
+async def test_queue_shows_this_servers_jobs_and_in_a_dm_the_members_own(
+    bot, double, image_bytes, paint_gate
+):
+    alice, bob = double.add_user("alice"), double.add_user("bob")
+    await double.post_message(alice, "!stylize", pair(double, image_bytes))
+    await double.wait_for(lambda: paint_gate.held() == 1)
+
+    def queue_text(interaction):
+        embed = double.messages[interaction.original_id].data["embeds"][0]
+        return embed.get("description", "") + " | " + embed["footer"]["text"]
+
+    here = await double.run_slash(bob, "queue")
+    await double.wait_for(lambda: here.original_id)
+    assert "Alice" in queue_text(here) and "1 running" in queue_text(here)
+    # Bob's DM: nobody else's jobs, only a count of them.
+    in_dm = await double.run_slash(bob, "queue", place=Place.BOT_DM)
+    await double.wait_for(lambda: in_dm.original_id)
+    assert "Alice" not in queue_text(in_dm) and "You have no jobs" in queue_text(in_dm)
+    assert "1 elsewhere" in queue_text(in_dm)
+    # Another server where Bob installed the app: its own jobs (none), not this server's.
+    there = await double.run_slash(bob, "queue", place=Place.USER_GUILD)
+    await double.wait_for(lambda: there.original_id)
+    assert "Alice" not in queue_text(there) and "No jobs from this server" in queue_text(there)
+    mine = await double.run_slash(alice, "queue", place=Place.BOT_DM)
+    await double.wait_for(lambda: mine.original_id)
+    assert "Alice" in queue_text(mine)  # her own job, from her DM
+    paint_gate.open()

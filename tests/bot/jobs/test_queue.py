@@ -11,8 +11,8 @@ from styleengine import StyleParams
 _IMAGE = InputImage("x.png", b"", (1, 1))
 
 
-def job(owner: int) -> Job:
-    return Job(owner, f"user{owner}", None, 1, _IMAGE, (_IMAGE,), StyleParams(), 1 << 20)
+def job(owner: int, server: int | None = None) -> Job:
+    return Job(owner, f"user{owner}", server, 1, _IMAGE, (_IMAGE,), StyleParams(), 1 << 20)
 
 
 async def test_a_newcomer_goes_before_a_member_who_already_has_a_job_running():
@@ -88,3 +88,18 @@ async def test_jobs_admitted_before_a_restart_bypass_the_caps():
     for j in resumed:
         queue.put(j, admitted=True)
     assert queue.waiting()[1:] == resumed
+
+
+async def test_a_server_holds_at_most_its_share_of_the_queue_whoever_asks():
+    queue = FairQueue(capacity=10, per_user=1, per_server=3)
+    raid = [job(owner, server=7) for owner in range(1, 4)]  # three members, one job each
+    for j in raid:
+        queue.put(j)
+    with pytest.raises(QueueRefused, match="This server already has 3 jobs"):
+        queue.put(job(4, server=7))
+    queue.put(job(5, server=8))  # another server still gets in
+    queue.put(job(6))  # and a DM
+    running = await queue.get()
+    assert queue.held_by_server(7) == 3
+    queue.finish(running)
+    queue.put(job(4, server=7))  # a place came free

@@ -95,3 +95,14 @@ async def test_an_entry_with_knobs_this_engine_lacks_is_reported_not_fatal(store
     assert jobs == [] and unreadable.id == j.id and "no longer apply" in unreadable.reason
     await store.journal.abandon(j.id)
     assert await store.journal.unfinished() == ([], [])
+
+
+async def test_a_summary_names_the_inputs_without_reading_their_bytes(store):
+    j = job(photo=b"P" * 100_000)
+    await store.journal.record(j)
+    summary = await store.journal.summary(j.id)
+    assert summary is not None and summary.params == j.params and summary.sources == j.sources
+    assert (summary.content.name, summary.content.size) == ("a.jpg", (40, 30))
+    assert [s.name for s in summary.styles] == ["b.png"]
+    assert summary.content.data == b"" and summary.styles[0].data == b""  # not read
+    assert await store.journal.summary("000000000000") is None
