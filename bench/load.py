@@ -124,6 +124,7 @@ async def run_load(
         default_iterations=iterations,
         progress_interval=2.0,
         queue_limit=queue_limit,
+        server_limit=10_000,  # every member is in the double's one server: no share to keep
         user_limit=user_limit,
     )
     members = [double.add_user(f"member{n}") for n in range(users)]
@@ -210,6 +211,8 @@ def _reason(text: str) -> str:
         return "member's cap"
     if "queue is full" in text:
         return "queue full"
+    if "its share of the queue" in text:
+        return "server's share"
     if "Slow down" in text:
         return "rate limit"
     return text

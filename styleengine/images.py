@@ -17,6 +17,12 @@ DEFAULT_MAX_PIXELS = 40_000_000  # a 40 MP photo decodes; a decompression bomb d
 DEFAULT_MAX_ASPECT = 20.0
 
 
+# The formats an input may be in: what cameras, phones, browsers and Discord make (JPEG takes
+# the multi-picture JPEGs of phones too). Pillow knows many more, and hands some of them to
+# other programs (an EPS file runs Ghostscript): those are refused as unreadable.
+INPUT_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "TIFF", "BMP", "ICO", "AVIF")
+
+
 class ImageError(ValueError):
     """An input is not a usable image; the message says what is wrong with it."""
 
@@ -68,7 +74,8 @@ def _open(source: bytes | str | Path | BinaryIO, name: str) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            return Image.open(source)
+            Image.init()  # every plugin registered, so that the names below are known
+            return Image.open(source, formats=INPUT_FORMATS)
     except UnidentifiedImageError as exc:
         raise ImageError(f"{name} is not in an image format that can be read") from exc
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

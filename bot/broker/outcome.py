@@ -1,16 +1,26 @@
 """How a run ended, on its way from a worker to the bot, both halves: the worker stores
 :func:`outcome_fields` (a small JSON record and the picture's bytes, in one hash at
 :func:`~bot.broker.keys.outcome_key`); the bot turns them back into a result with
-:func:`result_of`."""
+:func:`result_of`, which trusts nothing it reads (:class:`MalformedOutcome`)."""
 
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
+import math
 from dataclasses import asdict, dataclass
+
+from PIL import Image
 
 from bot.job import Outcome, Rendered, RunResult
 from styleengine import EncodedImage
+
+PICTURE_FORMATS = ("png", "webp", "jpeg")  # what the engine encodes a picture as
+
+
+class MalformedOutcome(ValueError):
+    """An outcome that no worker of this version writes; the message says what is wrong."""
 
 
 @dataclass(frozen=True)
@@ -25,13 +35,6 @@ class OutcomeRecord:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
-
-    @classmethod
-    def from_json(cls, text: str | bytes) -> OutcomeRecord:
-        data = json.loads(text)
-        if data.get("size") is not None:
-            data["size"] = tuple(data["size"])
-        return cls(**data)
 
 
 def outcome_fields(result: RunResult) -> dict[str, bytes | str]:
@@ -53,13 +56,45 @@ def outcome_fields(result: RunResult) -> dict[str, bytes | str]:
     return fields
 
 
-def result_of(fields: dict[bytes, bytes]) -> RunResult:
-    """The bot's side: the outcome hash read back as the run's result."""
-    record = OutcomeRecord.from_json(fields[b"meta"])
-    outcome = Outcome(record.outcome)
+def result_of(fields: dict[bytes, bytes], *, max_bytes: int) -> RunResult:
+    """The bot's side: the outcome hash read back as the run's result. Anything odd (a record
+    that is not ours, a picture over ``max_bytes`` or not the image it claims to be) raises
+    :class:`MalformedOutcome` instead of reaching the member."""
+    try:
+        data = json.loads(fields[b"meta"])
+        outcome = Outcome(data["outcome"])
+        message = data.get("message")
+        if message is not None and not isinstance(message, str):
+            raise MalformedOutcome("its message is not text")
+    except (KeyError, ValueError, TypeError) as exc:
+        raise MalformedOutcome(f"its record cannot be read ({exc})") from exc
     if outcome is not Outcome.PAINTED:
-        return RunResult(outcome, message=record.message)
-    assert record.format is not None and record.size is not None
-    image = EncodedImage(fields[b"data"], record.format, record.size)
-    rendered = Rendered(image, record.elapsed, record.device or "?", record.precision or "?")
-    return RunResult(Outcome.PAINTED, rendered=rendered)
+        return RunResult(outcome, message=message)
+    return RunResult(Outcome.PAINTED, rendered=_rendered(data, fields.get(b"data"), max_bytes))
+
+
+def _rendered(meta: dict[str, object], picture: bytes | None, max_bytes: int) -> Rendered:
+    fmt, size, elapsed = meta.get("format"), meta.get("size"), meta.get("elapsed", 0.0)
+    if fmt not in PICTURE_FORMATS:
+        raise MalformedOutcome(f"its picture's format {fmt!r} is not one the engine writes")
+    if not (isinstance(size, list) and len(size) == 2
+            and all(isinstance(n, int) and 0 < n <= 65535 for n in size)):  # fmt: skip
+        raise MalformedOutcome(f"its picture's size {size!r} is not a size")
+    if not isinstance(elapsed, int | float) or not math.isfinite(elapsed) or elapsed < 0:
+        raise MalformedOutcome(f"its time {elapsed!r} is not a time")
+    if not picture or len(picture) > max_bytes:
+        raise MalformedOutcome(f"its picture has {len(picture or b'')} bytes (at most {max_bytes})")
+    try:
+        with Image.open(io.BytesIO(picture), formats=[str(fmt).upper()]) as opened:
+            if opened.size != tuple(size):
+                raise MalformedOutcome(f"its picture is {opened.size}, not the {size} it says")
+    except (OSError, SyntaxError, ValueError) as exc:
+        if isinstance(exc, MalformedOutcome):
+            raise
+        raise MalformedOutcome(f"its picture is not a {fmt} image") from exc
+    image = EncodedImage(picture, str(fmt), (size[0], size[1]))
+    return Rendered(image, float(elapsed), _text(meta.get("device")), _text(meta.get("precision")))
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) and len(value) <= 100 else "?"

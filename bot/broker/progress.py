@@ -27,7 +27,16 @@ class WorkerReport:
 
     @classmethod
     def from_json(cls, text: str | bytes) -> WorkerReport:
-        return cls(**json.loads(text))
+        """Read a report back; ValueError (or TypeError) if it is not one a worker writes."""
+        report = cls(**json.loads(text))
+        if not (
+            isinstance(report.attempt, int)
+            and isinstance(report.device, str)
+            and isinstance(report.preview, int)
+            and (report.progress is None or isinstance(report.progress, dict))
+        ):
+            raise ValueError("a progress report with fields of the wrong types")
+        return report
 
 
 class LiveReport:

@@ -17,6 +17,7 @@ from typing import Any
 from redis import asyncio as aioredis
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 from saq.job import Job as SaqJob
@@ -32,6 +33,13 @@ DEQUEUE_TIMEOUT = 1.0  # seconds a worker's blocking dequeue waits before lookin
 JOB_TIMEOUT = 6 * 3600  # a run that takes longer is stopped (nothing reasonable does)
 RETRIES = 3  # runs of one dispatch: a worker that dies mid-job costs one
 RETRY_DELAY = 1.0
+
+
+def out_of_room(exc: BaseException) -> bool:
+    """Redis refused a write because it is at its ``maxmemory`` (policy ``noeviction``)."""
+    return isinstance(exc, OutOfMemoryError) or (
+        isinstance(exc, ResponseError) and str(exc).startswith("OOM")
+    )
 
 
 def stop_if_cancelled() -> None:

@@ -14,6 +14,7 @@ from bot.broker.queue import OUTAGE, StyleQueue, stop_if_cancelled
 log = logging.getLogger(__name__)
 
 CHECK_EVERY = 1.0  # seconds between looks at Redis and the workers
+MAX_SLOTS = 1024  # more jobs at once than any one worker process paints
 
 
 class BrokerHealth:
@@ -25,6 +26,19 @@ class BrokerHealth:
         self._changed = asyncio.Event()
         self._listeners: list[Callable[[], None]] = []
         self._watcher: asyncio.Task[None] | None = None
+        self._unreadable = False
+        self._odd_workers: set[str] = set()  # told once each
+
+    def _slots(self, name: str, worker: object) -> int:
+        """The slots a worker announces; an odd announcement counts none (and is logged)."""
+        metadata = worker.get("metadata") if isinstance(worker, dict) else None
+        slots = metadata.get("slots") if isinstance(metadata, dict) else None
+        if isinstance(slots, int) and not isinstance(slots, bool) and 0 <= slots <= MAX_SLOTS:
+            return slots
+        if name not in self._odd_workers:
+            self._odd_workers.add(name)
+            log.error("worker %s announces %r slots; counting none of them", name, slots)
+        return 0
 
     def on_change(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` when :attr:`available` or :attr:`capacity` change."""
@@ -61,13 +75,20 @@ class BrokerHealth:
         try:
             info = await self.queue.info()
             available = True
-            capacity = sum(int((w.get("metadata") or {}).get("slots", 0))
-                           for w in info["workers"].values())  # fmt: skip
+            capacity = sum(self._slots(name, w) for name, w in info["workers"].items())
+            self._odd_workers &= set(info["workers"])  # forget the workers that are gone
         except OUTAGE as exc:
             stop_if_cancelled()
             if self.available:
                 log.warning("the painting queue (Redis) is unavailable: %s", exc)
             available, capacity = False, self.capacity
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            # An announcement that is not what a worker of ours writes: keep the last count.
+            if not self._unreadable:
+                log.error("the workers' announcements in Redis cannot be read: %s", exc)
+            self._unreadable = True
+            return
+        self._unreadable = False
         if available and not self.available:
             log.info("the painting queue (Redis) is reachable; %d worker slot(s)", capacity)
         if (available, capacity) != (self.available, self.capacity):

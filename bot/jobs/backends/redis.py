@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from redis.exceptions import ResponseError
 from saq.job import TERMINAL_STATUSES, Status
 from saq.job import Job as SaqJob
 
@@ -32,9 +33,9 @@ from bot.broker.keys import (
     preview_key,
     report_key,
 )
-from bot.broker.outcome import result_of
+from bot.broker.outcome import MalformedOutcome, result_of
 from bot.broker.progress import WorkerReport, progress_of
-from bot.broker.queue import OUTAGE, job_options, open_queue, stop_if_cancelled
+from bot.broker.queue import OUTAGE, job_options, open_queue, out_of_room, stop_if_cancelled
 from bot.broker.task import Task
 from bot.job import Job, Outcome, RunResult
 from bot.jobs.backends.base import ANY_WORKER, Report, Reporter, Slot
@@ -115,6 +116,11 @@ class RedisBackend:
                 stop_if_cancelled()
                 await self.health.outage_pause()
                 continue
+            except ResponseError as exc:
+                if not out_of_room(exc):
+                    raise
+                log.error("job %s: Redis is out of memory (%s); refusing it", job.id, exc)
+                return RunResult(Outcome.FAILED, message=_NO_ROOM)
             result = await self._follow(job, key, report)
             if result is not None:
                 await self._forget(key)
@@ -183,7 +189,7 @@ class RedisBackend:
                     pipe.get(report_key(key))
                     outcome, raw_report = await pipe.execute()
                 if outcome:
-                    return result_of(outcome)
+                    return _read_outcome(job, key, outcome)
                 if record is not None and record.status is Status.COMPLETE:
                     return None  # its outcome expired before this bot came back
                 if record is None or self._stale(record):
@@ -203,11 +209,10 @@ class RedisBackend:
                         return RunResult(Outcome.CANCELLED)
                     log.error("job %s: run %s given up: %s", job.id, key, record.error)
                     return RunResult(Outcome.FAILED, message=_GIVEN_UP)
-                if raw_report is not None:
-                    latest = WorkerReport.from_json(raw_report)
-                    if latest != seen:
-                        await self._relay(job, key, latest, seen, report)
-                        seen = latest
+                latest = _read_report(job, key, raw_report)
+                if latest is not None and latest != seen:
+                    await self._relay(job, key, latest, seen, report)
+                    seen = latest
             except OUTAGE:
                 stop_if_cancelled()
                 await self.health.outage_pause()
@@ -247,6 +252,36 @@ _GIVEN_UP = (
     "the painters stopped several times while painting it, so I gave it up; a smaller "
     "`--size` may help"
 )
+
+
+_UNREADABLE = "The painter sent back something I cannot read; the operator is told."
+_NO_ROOM = (
+    "the painting queue has no room for it right now (its memory is full); please try again "
+    "in a few minutes"
+)
+
+
+def _read_outcome(job: Job, key: str, fields: dict[bytes, bytes]) -> RunResult:
+    """The run's outcome, or a failure for the member if it is not one a worker of ours
+    writes (a worker is a process on some host: what it sends is checked, not trusted)."""
+    try:
+        return result_of(fields, max_bytes=job.upload_limit)
+    except MalformedOutcome as exc:
+        log.error("job %s: run %s sent back an outcome I cannot use: %s", job.id, key, exc)
+        return RunResult(Outcome.FAILED, message=_UNREADABLE)
+
+
+def _read_report(job: Job, key: str, raw: bytes | None) -> WorkerReport | None:
+    """The worker's latest progress report; one that cannot be read is passed over."""
+    if raw is None:
+        return None
+    try:
+        report = WorkerReport.from_json(raw)
+        progress_of(report)  # its progress must read back too
+    except (ValueError, TypeError, KeyError) as exc:
+        log.warning("job %s: run %s has a progress report I cannot read: %s", job.id, key, exc)
+        return None
+    return report
 
 
 async def _quietly(call: Awaitable[Any]) -> None:

@@ -104,6 +104,9 @@ def _bad_crc() -> bytes:
 JPEG = _save(_picture(), "JPEG")
 PNG = _save(_picture(), "PNG")
 HEIC = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64
+EPS = (
+    b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 40 30\n0 0 moveto 40 30 lineto stroke\nshowpage\n"
+)
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30"><rect width="40"/></svg>'
 
 
@@ -126,6 +129,12 @@ def _image_cases() -> list[Case]:
         ("ico", lambda: _save(_picture((32, 32)), "ICO"), "photo.ico"),
         ("one_by_one", lambda: _save(_picture((1, 1)), "PNG"), "photo.png"),
         ("jpeg_named_png", lambda: JPEG, "photo.png"),
+        # A phone's multi-picture JPEG (MPO): taken as the JPEG it is.
+        (
+            "mpo",
+            lambda: _save(_picture(), "MPO", save_all=True, append_images=[_picture()]),
+            "photo.jpg",
+        ),
     ]
     if features.check("avif"):
         decodable.append(("avif", lambda: _save(_picture(), "AVIF"), "photo.avif"))
@@ -136,6 +145,11 @@ def _image_cases() -> list[Case]:
          "`photo.png` is not in an image format that can be read"),
         ("text_named_jpg", File("photo.jpg", b"just some text\n" * 20, "image/jpeg"),
          "`photo.jpg` is not in an image format that can be read"),
+        # Pillow reads EPS by running Ghostscript on it: not a format we take.
+        ("eps", File("photo.eps", EPS, "application/postscript"),
+         "`photo.eps` is not in an image format that can be read"),
+        ("eps_named_png", File("photo.png", EPS),
+         "`photo.png` is not in an image format that can be read"),
         ("truncated_jpeg", File("photo.jpg", JPEG[: len(JPEG) // 2], "image/jpeg"),
          "`photo.jpg` is damaged or truncated"),
         ("truncated_png", File("photo.png", PNG[: len(PNG) // 2]),

@@ -34,7 +34,9 @@ async def test_every_hostile_input_gets_one_clear_answer(image_bytes, tmp_path, 
     double = DiscordDouble(channels=len(cases) + 1)
     await double.start()
     try:
-        settings = bot_settings(double, database=str(tmp_path / "bot.db"), queue_limit=100)
+        settings = bot_settings(
+            double, database=str(tmp_path / "bot.db"), queue_limit=100, server_limit=100
+        )
         with caplog.at_level(logging.ERROR, logger="bot"):
             async with running(settings, double) as bot:
                 style = pair(double, image_bytes)[1]
