@@ -125,6 +125,12 @@ class BotSettings(PainterSettings):
         20 * 2**20, ge=1024, description="largest attachment fetched, checked before download"
     )
     max_pixels: int = Field(40_000_000, ge=4096, description="largest decoded input image")
+    decode_pixels: int = Field(
+        80_000_000,
+        ge=4096,
+        description="pixels of input images decoded at once, all requests together (a raid's "
+        "images wait their turn)",
+    )
     default_size: int | None = Field(None, description="job size unless asked (engine default)")
     default_iterations: int | None = Field(None, description="job iterations unless asked")
     max_size: int = Field(1024, description="largest --size a member may ask for")

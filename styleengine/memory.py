@@ -31,6 +31,14 @@ _HISTORY_BYTES_PER_PIXEL = 2 * 3 * 4  # one step and one gradient change, RGB, f
 _ACTIVATION_BYTES_PER_PIXEL = {"bf16": 2100, "fp32": 3600}
 _FIXED_BYTES = 96 * 2**20
 MEMINFO = Path("/proc/meminfo")
+# A container's memory limit and use (cgroup v2, else v1): a job must fit under it too.
+CGROUP_LIMITS = (
+    (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory.current")),
+    (
+        Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"),
+        Path("/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+    ),
+)
 
 
 def finest_pixels(params: StyleParams, content_size: tuple[int, int]) -> int:
@@ -52,13 +60,33 @@ def estimate_job_bytes(
 
 
 def available_bytes() -> int | None:
-    """Memory the kernel can give without swapping (``MemAvailable``), None where unknown."""
+    """Memory the kernel can give this process without swapping: the host's ``MemAvailable``,
+    or less where a container's limit (cgroup) leaves less; None where neither is known."""
+    known = [n for n in (_host_available(), _cgroup_room()) if n is not None]
+    return min(known) if known else None
+
+
+def _host_available() -> int | None:
     try:
         for line in MEMINFO.read_text().splitlines():
             if line.startswith("MemAvailable:"):
                 return int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         return None
+    return None
+
+
+def _cgroup_room() -> int | None:
+    """The container's limit less what it uses, from the first cgroup that states a limit."""
+    for limit_path, usage_path in CGROUP_LIMITS:
+        try:
+            limit = limit_path.read_text().strip()
+            usage = int(usage_path.read_text().strip())
+        except (OSError, ValueError):
+            continue
+        if limit == "max" or not limit.isdigit() or int(limit) >= 2**60:  # no limit set
+            continue
+        return max(0, int(limit) - usage)
     return None
 
 

@@ -21,7 +21,7 @@ from discord.ext import commands
 
 from bot.job import InputImage
 from bot.jobs.flags import RequestError
-from bot.jobs.inputs import Downloadable, HostedImage, fetch_images, is_image
+from bot.jobs.inputs import Downloadable, HostedImage, is_image
 from bot.jobs.planning import JobRequest
 from bot.jobs.preferences import favourites
 from bot.text import code
@@ -108,12 +108,7 @@ class ContextMenus(commands.Cog):
         try:
             attachment = picture_of(message)
             await interaction.response.defer(ephemeral=True, thinking=True)
-            (image,) = await fetch_images(
-                self.bot.service.session,
-                [attachment],
-                max_bytes=settings.max_download_bytes,
-                max_pixels=settings.max_pixels,
-            )
+            (image,) = await self.bot.service.intake.fetch([attachment])
         except RequestError as exc:
             await replier.refuse(str(exc))
             return

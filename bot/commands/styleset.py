@@ -26,7 +26,6 @@ from bot.jobs.guild_config import (
     resolve,
     setting_key,
 )
-from bot.jobs.inputs import fetch_images
 from bot.store import GuildSettingsStore, PresetStore
 from bot.text import code
 
@@ -196,12 +195,7 @@ class Styleset(commands.Cog):
             return
         await ctx.defer(ephemeral=True)
         try:
-            (picture,) = await fetch_images(
-                self.bot.service.session,
-                [image],
-                max_bytes=self.bot.settings.max_download_bytes,
-                max_pixels=self.bot.settings.max_pixels,
-            )
+            (picture,) = await self.bot.service.intake.fetch([image])
         except RequestError as exc:
             await ctx.reply(str(exc), ephemeral=True, mention_author=False)
             return

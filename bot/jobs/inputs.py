@@ -1,24 +1,31 @@
-"""Fetch a member's attachments from Discord's CDN and check they are images we can use.
+"""Fetch a member's attachments from Discord's CDN, check they are images we can use, and keep
+them only as large as they can be painted.
 
 Only URLs Discord gives in its own objects are fetched (attachments, avatars), never links
 from message text. The size Discord reports is checked before the download starts and the
 body is read with a cap, so a lying Content-Length or a bigger file cannot make us read more.
+Decodes share a budget of pixels (a raid's images wait their turn instead of being decoded all
+at once), and an image larger than the largest size a member may ask for is kept at that size.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import contextlib
+import io
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import aiohttp
 import discord
+from PIL import Image
 
 from bot.job import InputImage
 from bot.jobs.flags import RequestError
 from bot.text import code
 from styleengine import ImageError, load_image
+from styleengine.images import fit_long_side, peek_size, resize
 
 _CHUNK = 64 * 1024
 
@@ -80,33 +87,95 @@ async def download(
     return bytes(body)
 
 
-async def fetch_images(
-    session: aiohttp.ClientSession,
-    attachments: Sequence[Downloadable],
-    *,
-    max_bytes: int,
-    max_pixels: int,
-) -> list[InputImage]:
-    """Download and decode every attachment (concurrently), in order."""
-    for attachment in attachments:  # refuse oversize files before downloading any of them
-        if attachment.size > max_bytes:
-            raise RequestError(
-                f"{_label(attachment)} is {_mb(attachment.size)}; the limit is {_mb(max_bytes)}."
+class PixelBudget:
+    """Decodes in flight share this many pixels; one image larger than the whole budget is
+    decoded alone."""
+
+    def __init__(self, pixels: int) -> None:
+        self.total = pixels
+        self._free = pixels
+        self._changed = asyncio.Condition()
+
+    @contextlib.asynccontextmanager
+    async def claim(self, pixels: int) -> AsyncIterator[None]:
+        pixels = min(pixels, self.total)
+        async with self._changed:
+            await self._changed.wait_for(lambda: self._free >= pixels)
+            self._free -= pixels
+        try:
+            yield
+        finally:
+            async with self._changed:
+                self._free += pixels
+                self._changed.notify_all()
+
+
+class ImageIntake:
+    """How members' images come in: downloaded with a cap, decoded within a pixel budget,
+    validated, and kept at most ``keep_side`` pixels on their long side."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        max_bytes: int,
+        max_pixels: int,
+        keep_side: int,
+        decode_pixels: int,
+    ) -> None:
+        self.session = session
+        self.max_bytes = max_bytes
+        self.max_pixels = max_pixels
+        self.keep_side = keep_side
+        self.budget = PixelBudget(decode_pixels)
+
+    async def fetch(self, attachments: Sequence[Downloadable]) -> list[InputImage]:
+        """Download and check every attachment (the downloads at once), in order."""
+        for attachment in attachments:  # refuse oversize files before downloading any of them
+            if attachment.size > self.max_bytes:
+                raise RequestError(
+                    f"{_label(attachment)} is {_mb(attachment.size)}; the limit is "
+                    f"{_mb(self.max_bytes)}."
+                )
+        bodies = await asyncio.gather(
+            *(download(self.session, a, max_bytes=self.max_bytes) for a in attachments)
+        )
+        return [await self.check(a, body) for a, body in zip(attachments, bodies, strict=True)]
+
+    async def check(self, attachment: Downloadable, data: bytes) -> InputImage:
+        """One downloaded image, decoded within the budget and kept at its paintable size."""
+        try:
+            width, height = await asyncio.to_thread(peek_size, data)
+        except ImageError:
+            width = height = 0  # the decode below says what is wrong with it
+        async with self.budget.claim(width * height):
+            return await asyncio.to_thread(
+                _validate, attachment, data, self.max_pixels, self.keep_side
             )
-    bodies = await asyncio.gather(*(download(session, a, max_bytes=max_bytes) for a in attachments))
-    return [
-        await asyncio.to_thread(_validate, a, body, max_pixels)
-        for a, body in zip(attachments, bodies, strict=True)
-    ]
 
 
-def _validate(attachment: Downloadable, data: bytes, max_pixels: int) -> InputImage:
+def _validate(attachment: Downloadable, data: bytes, max_pixels: int, keep_side: int) -> InputImage:
     name = _label(attachment)
     try:
         image = load_image(data, max_pixels=max_pixels, name=name)
     except ImageError as exc:
         raise RequestError(f"{exc}.".replace("..", ".")) from exc
+    if max(image.size) > keep_side:
+        image = resize(image, fit_long_side(image.size, keep_side))
+        data = _encode_kept(image, data)
     return InputImage(name=attachment.filename, data=data, size=image.size)
+
+
+def _encode_kept(image: Image.Image, original: bytes) -> bytes:
+    """A smaller image as kept: JPEG (quality 95) where the member sent a JPEG, else PNG."""
+    with Image.open(io.BytesIO(original)) as opened:
+        was_jpeg = opened.format in ("JPEG", "MPO")
+    buffer = io.BytesIO()
+    if was_jpeg:
+        image.save(buffer, "JPEG", quality=95)
+    else:
+        image.save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def _label(attachment: Downloadable) -> str:

@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 from bot.job import Job
 
+_SERVED_KEPT = 10_000  # members whose last turn is remembered; older turns are all "long ago"
+
 
 class QueueRefused(Exception):
     """The job was not queued; the message says why in words for the member."""
@@ -90,6 +92,9 @@ class FairQueue:
             del self._waiting[owner_id]
         self._tick += 1
         self._served[owner_id] = self._tick
+        if len(self._served) > _SERVED_KEPT:  # the oldest count as never served: the same order
+            keep = sorted(self._served.items(), key=lambda item: item[1])[-_SERVED_KEPT // 2 :]
+            self._served = dict(keep)
         self._running[job.id] = job
         self._changed()
         return job

@@ -17,7 +17,7 @@ from bot.job import Job, JobState
 from bot.jobs.backends.base import Backend
 from bot.jobs.delivery import announce
 from bot.jobs.flags import RequestError
-from bot.jobs.inputs import fetch_images
+from bot.jobs.inputs import ImageIntake
 from bot.jobs.planning import JobRequest, Planner, new_job
 from bot.jobs.queue import FairQueue, QueueRefused
 from bot.jobs.resume import resume_jobs
@@ -55,6 +55,13 @@ class JobService:
     ) -> None:
         self.settings = settings
         self.session = session
+        self.intake = ImageIntake(
+            session,
+            max_bytes=settings.max_download_bytes,
+            max_pixels=settings.max_pixels,
+            keep_side=settings.max_size,
+            decode_pixels=settings.decode_pixels,
+        )
         self.store = store
         self.backend = backend
         self.channel_for = channel_for
@@ -132,12 +139,7 @@ class JobService:
             plan = await self.planner.plan(request)
             if before_download is not None:
                 await before_download()
-            images = await fetch_images(
-                self.session,
-                plan.attachments,
-                max_bytes=self.settings.max_download_bytes,
-                max_pixels=self.settings.max_pixels,
-            )
+            images = await self.intake.fetch(plan.attachments)
             job = new_job(request, plan.images(images), plan)
             await self.enqueue(job, replier, per_user=plan.config.user_limit)
         except (RequestError, QueueRefused) as exc:

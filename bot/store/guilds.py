@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import time
 
+from cachetools import LRUCache
+
 from bot.store.database import Database
+
+CACHED = 10_000
 
 
 class GuildSettingsStore:
     def __init__(self, database: Database) -> None:
         self._database = database
-        self._cache: dict[int, dict[str, str]] = {}
+        # The most recently used servers' entries; the rest are read again when asked.
+        self._cache: LRUCache[int, dict[str, str]] = LRUCache(maxsize=CACHED)
 
     async def get(self, guild_id: int) -> dict[str, str]:
         cached = self._cache.get(guild_id)

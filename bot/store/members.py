@@ -6,8 +6,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from cachetools import LRUCache
+
 from bot.store.blobs import get_blob, put_blob
 from bot.store.database import Database
+
+CACHED = 10_000
 
 
 @dataclass(frozen=True)
@@ -21,7 +25,8 @@ class RememberedStyle:
 class MemberStore:
     def __init__(self, database: Database) -> None:
         self._database = database
-        self._cache: dict[int, dict[str, str]] = {}
+        # The most recently used members' entries; the rest are read again when asked.
+        self._cache: LRUCache[int, dict[str, str]] = LRUCache(maxsize=CACHED)
 
     # -- preferences: key -> validated text (keys and parsers in bot.jobs.preferences) ------
 

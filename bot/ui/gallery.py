@@ -8,13 +8,14 @@ and where each painting comes from, and Previous / Next buttons. The buttons are
 from __future__ import annotations
 
 import asyncio
-import functools
+import hashlib
 import io
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 import discord
+from cachetools import LRUCache
 
 from bot.gallery import PAINTINGS
 from bot.ui.pictures import thumbnail
@@ -110,10 +111,18 @@ async def gallery_page(entries: Sequence[GalleryEntry], page: int) -> dict[str, 
     return {"view": view, "files": files}
 
 
-@functools.lru_cache(maxsize=64)
+# Thumbnails by their picture's sha256: small, and only the most recently shown ones.
+_THUMBNAILS: LRUCache[str, bytes] = LRUCache(maxsize=256)
+
+
 def _thumbnail(data: bytes) -> bytes:
-    """Thumbnails are made once per picture (the built-in ones are the same bytes each time)."""
-    return thumbnail(data)
+    """Thumbnails are made once per picture (the built-in ones are the same bytes each time);
+    the cache holds the small pictures, keyed by a digest, never the large ones."""
+    digest = hashlib.sha256(data).hexdigest()
+    small = _THUMBNAILS.get(digest)
+    if small is None:
+        small = _THUMBNAILS[digest] = thumbnail(data)
+    return small
 
 
 class _HasGallery(Protocol):

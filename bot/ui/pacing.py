@@ -16,16 +16,28 @@ from collections import defaultdict, deque
 MESSAGES_PER_WINDOW = 5
 EDITS_PER_WINDOW = 3
 WINDOW_SECONDS = 5.25
+_SWEEP_EVERY = 1024  # slots taken between sweeps of the quiet channels
 
 
 class ChannelPacer:
     def __init__(self) -> None:
         self._sent: dict[int, deque[float]] = defaultdict(deque)
+        self._slots = 0
+
+    def _forget_quiet_channels(self, now: float) -> None:
+        """Channels with nothing in their window are forgotten (they start again empty)."""
+        self._sent = defaultdict(
+            deque,
+            {c: sent for c, sent in self._sent.items() if sent and sent[-1] + WINDOW_SECONDS > now},
+        )
 
     async def slot(self, channel_id: int, *, edit: bool = False) -> None:
         """Wait until one more message (or, with ``edit``, one more edit) may go to
         ``channel_id``. New messages may use the whole window, edits only part of it."""
         limit = EDITS_PER_WINDOW if edit else MESSAGES_PER_WINDOW
+        self._slots += 1
+        if self._slots % _SWEEP_EVERY == 0:
+            self._forget_quiet_channels(time.monotonic())
         sent = self._sent[channel_id]
         while True:
             now = time.monotonic()

@@ -13,7 +13,8 @@ from styleengine.memory import HostMemory, available_bytes, estimate_job_bytes, 
 
 @pytest.fixture
 def free(monkeypatch, tmp_path):
-    """Set what /proc/meminfo says is available (bytes)."""
+    """Set what /proc/meminfo says is available (bytes); no container limit."""
+    monkeypatch.setattr(memory, "CGROUP_LIMITS", ())
 
     def set_free(n: int) -> None:
         meminfo = tmp_path / "meminfo"
@@ -45,6 +46,21 @@ def test_free_memory_is_read_from_the_kernel(free, monkeypatch, tmp_path):
     assert available_bytes() == 3 * 2**30
     monkeypatch.setattr(memory, "MEMINFO", tmp_path / "missing")
     assert available_bytes() is None  # not Linux: no refusal on a guess
+
+
+def test_a_containers_memory_limit_counts_where_it_leaves_less(free, monkeypatch, tmp_path):
+    free(8 * 2**30)  # the host has 8 GiB free
+    v2, v1 = tmp_path / "v2", tmp_path / "v1"
+    v2.mkdir(), v1.mkdir()
+    (v2 / "memory.max").write_text("max\n")  # this cgroup sets no limit
+    (v2 / "memory.current").write_text("123\n")
+    (v1 / "limit").write_text(f"{2 * 2**30}\n")  # the container may use 2 GiB
+    (v1 / "usage").write_text(f"{2**29}\n")  # and uses 0.5 of them
+    limits = ((v2 / "memory.max", v2 / "memory.current"), (v1 / "limit", v1 / "usage"))
+    monkeypatch.setattr(memory, "CGROUP_LIMITS", limits)
+    assert available_bytes() == 2 * 2**30 - 2**29
+    (v1 / "limit").write_text(f"{64 * 2**30}\n")  # a limit above what the host has free
+    assert available_bytes() == 8 * 2**30
 
 
 def test_a_job_that_does_not_fit_is_refused_saying_how_much_and_others_count(free):

@@ -1,10 +1,14 @@
-"""Painting in the bot's own process: one slot per device and worker, the engine in a thread."""
+"""Painting in the bot's own process: one slot per device and worker, the engine in a thread
+of its own pool (not the loop's default one, which aiohttp's DNS lookups and the image decodes
+share)."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from bot.job import Job, RunResult
 from bot.jobs.backends.base import Report, Reporter, Slot
@@ -33,6 +37,7 @@ class LocalBackend:
         self.preview_size = preview_size
         self.max_pixels = max_pixels
         self._slots = DeviceSlots(self.devices, workers_per_device)
+        self._painters = ThreadPoolExecutor(self._slots.capacity, thread_name_prefix="painter")
         self._running: dict[str, Job] = {}
 
     @property
@@ -60,6 +65,7 @@ class LocalBackend:
     async def stop(self) -> None:
         for job in self._running.values():
             job.cancel.cancel()  # engine threads stop within one iteration
+        self._painters.shutdown(wait=False)
 
     async def acquire(self) -> Slot:
         return Slot(await self._slots.take())
@@ -87,9 +93,10 @@ class LocalBackend:
         )
         self._running[job.id] = job
         try:
-            return await asyncio.to_thread(
+            run = functools.partial(
                 paint, work, device=device, on_progress=on_progress, cancel=job.cancel
             )
+            return await loop.run_in_executor(self._painters, run)
         finally:
             self._running.pop(job.id, None)
 

@@ -53,6 +53,7 @@ async def test_a_job_too_large_for_the_hosts_free_memory_is_painted_smaller_or_r
 
     meminfo = tmp_path / "meminfo"
     monkeypatch.setattr(memory, "MEMINFO", meminfo)
+    monkeypatch.setattr(memory, "CGROUP_LIMITS", ())
     meminfo.write_text(f"MemAvailable: {(need(48) + need(64)) // 2 // 1024} kB\n")
     alice = double.add_user("alice")
     await double.post_message(alice, "!stylize --size 64", pair(double, image_bytes))

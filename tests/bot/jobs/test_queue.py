@@ -103,3 +103,19 @@ async def test_a_server_holds_at_most_its_share_of_the_queue_whoever_asks():
     assert queue.held_by_server(7) == 3
     queue.finish(running)
     queue.put(job(4, server=7))  # a place came free
+
+
+async def test_the_turns_it_remembers_are_bounded_and_keep_their_order(monkeypatch):
+    from bot.jobs import queue as queue_module
+
+    monkeypatch.setattr(queue_module, "_SERVED_KEPT", 4)
+    queue = FairQueue(capacity=100, per_user=1)
+    for owner in range(1, 11):  # ten members served one after the other
+        queue.put(job(owner))
+        queue.finish(await queue.get())
+    assert len(queue._served) <= 4  # a raid of members leaves no map that only grows
+    # The most recently served still wait behind one served long ago (or never).
+    recent, long_ago = job(10), job(1)
+    queue.put(recent)
+    queue.put(long_ago)
+    assert await queue.get() is long_ago

@@ -1,9 +1,11 @@
-"""The pacer keeps to Discord's real per-channel limit (the other tests run it scaled down)."""
+"""The pacer keeps to Discord's real per-channel limit (the other tests run it scaled down),
+and forgets the channels that have gone quiet (a raid over many channels leaves nothing)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from types import SimpleNamespace
 
 from bot.ui import pacing
 from bot.ui.pacing import ChannelPacer
@@ -35,3 +37,16 @@ async def test_a_sixth_message_waits_for_the_window_and_edits_leave_room():
     assert not sixth.done()
     await asyncio.gather(edit, sixth)
     assert time.monotonic() - started >= pacing.WINDOW_SECONDS  # neither went early
+
+
+async def test_quiet_channels_are_forgotten(monkeypatch):
+    clock = SimpleNamespace(now=1000.0)
+    monkeypatch.setattr(pacing, "time", SimpleNamespace(monotonic=lambda: clock.now))
+    monkeypatch.setattr(pacing, "_SWEEP_EVERY", 8)
+    pacer = ChannelPacer()
+    for channel in range(7):  # seven channels, one message each
+        await pacer.slot(channel)
+    assert len(pacer._sent) == 7
+    clock.now += pacing.WINDOW_SECONDS + 1  # their windows have passed
+    await pacer.slot(99)  # the eighth slot sweeps
+    assert set(pacer._sent) == {99}
