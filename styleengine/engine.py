@@ -88,6 +88,7 @@ def stylize(
         # On the CPU, a job that cannot fit the host's free memory is refused before it
         # starts (else the kernel kills the process); held until it ends.
         with host_memory.hold(params, content_img.size, precision=precision,
+                              styles=[s.size for s in style_imgs],
                               check=place.device.type == "cpu"):  # fmt: skip
             run = _Run(params, place, content_img, style_imgs, blend, mask_img)
             return run.optimize(on_progress, progress_every, preview_every, preview_size, cancel)

@@ -1,12 +1,14 @@
 """How much memory one job needs on the CPU, and whether this host has it free right now.
 
-A job's peak comes at its finest scale: VGG19's activations for the picture being optimised
-(kept for the backward pass, with their gradients) and for the style image at the same pixel
-count, and L-BFGS's history of steps and gradient changes (two fp32 copies of the image per
-entry, up to ``LBFGS_HISTORY`` entries, one per iteration). The per-pixel constants below were
-fitted to the peak RSS that ``bench/memory.py`` measured (docs/performance.md, "Memory per
-job"); the estimate leans high, since a refusal costs a member a smaller size and a miss costs
-the host.
+A job's peak comes at its finest scale: either while it optimises (VGG19's activations for the
+picture, kept for the backward pass, with their gradients, and L-BFGS's history of steps and
+gradient changes: two fp32 copies of the image per entry, up to ``LBFGS_HISTORY`` entries, one
+per iteration), or while it reads a painting's statistics at that scale, when the painting is
+``style_scale`` squared times the picture's pixels (one painting at a time, however many are
+blended). The decoded images the run holds throughout come on top. The per-pixel constants
+below were fitted to the peak RSS that ``bench/memory.py`` measured (docs/performance.md,
+"Memory per job"); the estimate leans high, since a refusal costs a member a smaller size and
+a miss costs the host.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import math
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from styleengine.allocator import release_free_memory
@@ -29,6 +31,12 @@ _HISTORY_BYTES_PER_PIXEL = 2 * 3 * 4  # one step and one gradient change, RGB, f
 # took 2200-2550 bytes a pixel in bf16 and 3400-4200 in fp32 with 30 history entries, and
 # these give 16-40 % more than was measured.
 _ACTIVATION_BYTES_PER_PIXEL = {"bf16": 2100, "fp32": 3600}
+# Bytes per pixel of the painting while its statistics are read (a forward pass, no gradients).
+# Measured on an AMX CPU in bf16 (a fresh process per job, tcmalloc): a 512 px job with the
+# style at 4x the picture's side peaked 3.3 GiB above the same job at 1x (4.2 MP of painting,
+# 850 bytes a pixel), 1024 px at 2x 3.97 GiB above the process's floor; these lean high. fp32:
+# twice, not measured.
+_STYLE_BYTES_PER_PIXEL = {"bf16": 1100, "fp32": 2200}
 _FIXED_BYTES = 96 * 2**20
 MEMINFO = Path("/proc/meminfo")
 # A container's memory limit and use (cgroup v2, else v1): a job must fit under it too.
@@ -48,15 +56,23 @@ def finest_pixels(params: StyleParams, content_size: tuple[int, int]) -> int:
 
 
 def estimate_job_bytes(
-    params: StyleParams, content_size: tuple[int, int], *, precision: str
+    params: StyleParams,
+    content_size: tuple[int, int],
+    *,
+    precision: str,
+    styles: Sequence[tuple[int, int]] = (),
 ) -> int:
-    """Peak memory one job adds to its process on the CPU (``precision``: bf16 or fp32)."""
+    """Peak memory one job adds to its process on the CPU (``precision``: bf16 or fp32), with
+    its painting(s) of ``styles`` sizes (one like the content's when not given)."""
     pixels = finest_pixels(params, content_size)
     entries = min(LBFGS_HISTORY, params.scale_iterations()[-1])
     if params.optimizer != "lbfgs":
         entries = 1  # Adam's two moments: about one entry's worth
     per_pixel = _ACTIVATION_BYTES_PER_PIXEL[precision] + entries * _HISTORY_BYTES_PER_PIXEL
-    return _FIXED_BYTES + math.ceil(pixels * per_pixel)
+    optimising = pixels * per_pixel
+    reading_style = pixels * params.style_scale**2 * _STYLE_BYTES_PER_PIXEL[precision]
+    decoded = sum(3 * w * h for w, h in (content_size, *(styles or [content_size])))
+    return _FIXED_BYTES + decoded + math.ceil(max(optimising, reading_style))
 
 
 def available_bytes() -> int | None:
@@ -104,20 +120,22 @@ class HostMemory:
         content_size: tuple[int, int],
         *,
         precision: str,
+        styles: Sequence[tuple[int, int]] = (),
         check: bool = True,
     ) -> Iterator[int]:
         """While a job runs: raise :class:`OutOfMemory` first (saying how much it needs and
         how much is free) when it cannot fit beside the jobs already running; yields its
         estimate. The others' estimates count in full (what they have taken so far is also
         gone from the free memory): it leans to refusing."""
-        need = estimate_job_bytes(params, content_size, precision=precision)
+        need = estimate_job_bytes(params, content_size, precision=precision, styles=styles)
         with self._lock:
             free = available_bytes() if check else None
             if free is not None and need > free - self._held:
+                scaled = f" with --style-scale {params.style_scale:g}" * (params.style_scale > 1)
                 raise OutOfMemory(
                     "cpu",
-                    foreseen=f"size {params.size} needs about {_gib(need)} of memory and "
-                    f"this host has {_gib(max(0, free - self._held))} free",
+                    foreseen=f"size {params.size}{scaled} needs about {_gib(need)} of memory "
+                    f"and this host has {_gib(max(0, free - self._held))} free",
                 )
             self._held += need
         try:

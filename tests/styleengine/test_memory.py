@@ -110,3 +110,28 @@ def test_stylize_refuses_before_it_starts(free, data_dir):
         stylize(data_dir / "chelsea.jpg", [data_dir / "starry_night.jpg"], StyleParams(size=32),
                 device="cpu")  # fmt: skip
     assert caught.value.foreseen and "this host has 0.0 GiB free" in caught.value.foreseen
+
+
+def test_the_painting_counts_at_its_scaled_size_and_every_decoded_image_counts(free):
+    painting = [(768, 480)]
+    plain = estimate_job_bytes(StyleParams(size=512), (512, 512), precision="bf16", styles=painting)
+    scaled = StyleParams(size=512, style_scale=4)
+    big = estimate_job_bytes(scaled, (512, 512), precision="bf16", styles=painting)
+    assert big > 4 * plain  # the painting read at 2048 px dwarfs the 512 px picture
+    one = estimate_job_bytes(
+        StyleParams(size=512), (512, 512), precision="bf16", styles=[(4000, 3000)]
+    )
+    three = estimate_job_bytes(
+        StyleParams(size=512), (512, 512), precision="bf16", styles=[(4000, 3000)] * 3
+    )
+    assert three - one == 2 * 3 * 4000 * 3000  # each decoded painting held, read one at a time
+    # Room for the plain job, not for the one whose painting is read at 4x: refused, saying so.
+    free(2 * plain)
+    host = HostMemory()
+    with host.hold(StyleParams(size=512), (512, 512), precision="bf16", styles=painting):
+        pass
+    with (
+        pytest.raises(OutOfMemory, match="size 512 with --style-scale 4 needs about"),
+        host.hold(scaled, (512, 512), precision="bf16", styles=painting),
+    ):
+        pass
