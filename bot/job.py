@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import hashlib
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -24,11 +26,36 @@ class JobState(enum.StrEnum):
 
 @dataclass(frozen=True)
 class InputImage:
-    """An input downloaded and decoded once when the job was queued (CDN links expire)."""
+    """An input downloaded and checked once when the job was asked for (CDN links expire). Its
+    bytes travel with it until the job is in the journal; then it is *shelved* (``data`` is
+    None) and they are read from the store by ``digest`` only while the job paints or is
+    delivered, so that queued jobs wait on disk, not in memory."""
 
     name: str
-    data: bytes
     size: tuple[int, int]
+    digest: str  # sha256 of the bytes: the store keeps them under it
+    data: bytes | None = None
+
+    @classmethod
+    def of(cls, name: str, data: bytes, size: tuple[int, int]) -> InputImage:
+        return cls(name, size, hashlib.sha256(data).hexdigest(), data)
+
+    def shelved(self) -> InputImage:
+        return dataclasses.replace(self, data=None)
+
+    def loaded(self) -> bytes:
+        """The bytes of an image not yet shelved (fresh from a download or the store)."""
+        if self.data is None:
+            raise ValueError(f"{self.name} is shelved: read it from the store by its digest")
+        return self.data
+
+
+@dataclass(frozen=True)
+class JobInputs:
+    """A job's images as bytes, read from the store for a run or a delivery."""
+
+    content: bytes
+    styles: tuple[bytes, ...]
 
 
 @dataclass(frozen=True)

@@ -115,11 +115,11 @@ class ContextMenus(commands.Cog):
         remembered = await self.bot.service.store.members.remember_style(
             interaction.user.id,
             filename=attachment.filename,
-            data=image.data,
+            data=image.loaded(),
             size=image.size,
             ttl=settings.remembered_style_hours * 3600,
         )
-        small = await asyncio.to_thread(thumbnail, image.data)
+        small = await asyncio.to_thread(thumbnail, image.loaded())
         embed = discord.Embed(
             title="Your style is set",
             colour=discord.Colour.green(),
@@ -161,7 +161,7 @@ class ContextMenus(commands.Cog):
         if style is None:
             await self._open_form(interaction, content)
             return
-        given = InputImage(f"your style {style.filename}", style.data, style.size)
+        given = InputImage.of(f"your style {style.filename}", style.data, style.size)
         await self._submit(interaction, [content], {}, styles=(given,))
 
     async def _submit(

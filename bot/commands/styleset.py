@@ -203,7 +203,7 @@ class Styleset(commands.Cog):
             ctx.guild.id,
             key,
             filename=image.filename,
-            data=picture.data,
+            data=picture.loaded(),
             size=picture.size,
             by=ctx.author.id,
         )

@@ -14,7 +14,7 @@ from typing import Any
 
 import discord
 
-from bot.job import Job, JobState
+from bot.job import Job, JobInputs, JobState
 from bot.ui.card import CardPicture, CardPictures, card_pictures, result_card
 from bot.ui.embeds import result_text
 from bot.ui.pacing import ChannelPacer
@@ -28,15 +28,17 @@ async def announce(
     job: Job,
     replier: Replier | None,
     *,
+    inputs: JobInputs | None,
     pacer: ChannelPacer,
     channel_for: Callable[[int], discord.abc.Messageable],
     dm_for: Callable[[int], Awaitable[discord.abc.Messageable]] | None = None,
 ) -> bool:
     """Post the result (or the failure) as a new message that pings the member; False if
-    Discord took neither that, nor a plain message in the channel, nor one in their DMs."""
+    Discord took neither that, nor a plain message in the channel, nor one in their DMs.
+    ``inputs``: the bytes of the job's images, for the card (without them, the plain one)."""
     if replier is None or job.state is JobState.CANCELLED:
         return True
-    card = await _card(job)
+    card = await _card(job, inputs)
     if card is not None:
         try:
             await replier.send(**result_card(job, card))
@@ -68,12 +70,12 @@ async def announce(
     return True
 
 
-async def _card(job: Job) -> CardPictures | None:
+async def _card(job: Job, inputs: JobInputs | None) -> CardPictures | None:
     """The card's small pictures, or None where the job has no picture or they cannot be made."""
-    if job.state is not JobState.DONE or job.result is None:
+    if job.state is not JobState.DONE or job.result is None or inputs is None:
         return None
     try:
-        return await asyncio.to_thread(card_pictures, job)
+        return await asyncio.to_thread(card_pictures, job, inputs)
     except (OSError, ValueError) as exc:  # Pillow could not read or write one of them
         log.warning("job %s: no result card (%s)", job.id, exc)
         return None

@@ -163,7 +163,7 @@ def _validate(attachment: Downloadable, data: bytes, max_pixels: int, keep_side:
     if max(image.size) > keep_side:
         image = resize(image, fit_long_side(image.size, keep_side))
         data = _encode_kept(image, data)
-    return InputImage(name=attachment.filename, data=data, size=image.size)
+    return InputImage.of(attachment.filename, data, image.size)
 
 
 def _encode_kept(image: Image.Image, original: bytes) -> bytes:

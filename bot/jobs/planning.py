@@ -152,7 +152,7 @@ class Planner:
                 else "this server has none yet (admins add them with `styleset preset add`)"
             )
             raise RequestError(f"There is no style preset `{code(name)}`; {known}.")
-        return key, InputImage(f"preset {key}", preset.data, preset.info.size)
+        return key, InputImage.of(f"preset {key}", preset.data, preset.info.size)
 
 
 def _timelapse(text: str | None, config: GuildConfig) -> bool:
@@ -170,7 +170,7 @@ def _gallery(name: str) -> tuple[str, InputImage]:
     except UnknownStyle as exc:
         raise RequestError(str(exc)) from exc
     data = painting.data()
-    return painting.name, InputImage(f"style {painting.name}", data, _image_size(data))
+    return painting.name, InputImage.of(f"style {painting.name}", data, _image_size(data))
 
 
 def _image_size(data: bytes) -> tuple[int, int]:

@@ -89,7 +89,17 @@ class Runner:
         if job.result is not None:  # painted before a restart, not yet delivered
             job.state = JobState.DONE
             return
-        result = await self.backend.run(job, slot, self._report)
+        # The images wait in the store while the job is queued; they are read for the run.
+        try:
+            inputs = await self.journal.inputs_of(job)
+        except Exception:
+            log.exception("job %s: could not read its pictures from the store", job.id)
+            inputs = None
+        if inputs is None:
+            job.state = JobState.FAILED
+            job.error = "its pictures are no longer stored; please send them again"
+            return
+        result = await self.backend.run(job, slot, self._report, inputs)
         while result.outcome is Outcome.OUT_OF_MEMORY and job.shrunk_from is None:
             size = smaller(job.params.size)
             if size is None:
@@ -99,7 +109,7 @@ class Runner:
             job.shrunk_from = job.params.size
             job.params = job.params.replace(size=size)
             job.progress, job.preview, job.frames = None, None, []
-            result = await self.backend.run(job, slot, self._report)
+            result = await self.backend.run(job, slot, self._report, inputs)
         self._settle(job, result)
         self.touch(job)
         lag = self.loop_lag()

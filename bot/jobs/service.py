@@ -161,6 +161,8 @@ class JobService:
             raise RequestError(
                 "I cannot take jobs right now (my storage failed); the operator is told."
             ) from exc
+        # From here the images wait in the store, not in memory (read again to paint).
+        job.content, job.styles = job.content.shelved(), tuple(s.shelved() for s in job.styles)
         try:
             self.queue.put(job, per_user=per_user)
         except QueueRefused:
@@ -252,8 +254,16 @@ class JobService:
     async def _done(self, job: Job) -> None:
         """The painter is done with ``job``: answer the member, then retire it."""
         replier = self._repliers.get(job.id)
+        inputs = None
+        if job.result is not None:  # the card shows the inputs beside the picture
+            inputs = await self.journal_safely(self.store.journal.inputs_of(job))
         delivered = await announce(
-            job, replier, pacer=self.pacer, channel_for=self.channel_for, dm_for=self.dm_for
+            job,
+            replier,
+            inputs=inputs,
+            pacer=self.pacer,
+            channel_for=self.channel_for,
+            dm_for=self.dm_for,
         )
         if not delivered:
             job.undelivered = True

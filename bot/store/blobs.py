@@ -28,6 +28,11 @@ async def get_blob(db: aiosqlite.Connection, digest: str) -> bytes | None:
     return bytes(row[0]) if row else None
 
 
+async def has_blob(db: aiosqlite.Connection, digest: str) -> bool:
+    cursor = await db.execute("SELECT 1 FROM blobs WHERE digest = ?", (digest,))
+    return await cursor.fetchone() is not None
+
+
 async def sweep_blobs(db: aiosqlite.Connection) -> int:
     """Delete the blobs no job input, result, preset or member's remembered style refers to;
     returns how many."""

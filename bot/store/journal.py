@@ -16,8 +16,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.job import InputImage, Job, JobState, Rendered
-from bot.store.blobs import get_blob, put_blob, sweep_blobs
+from bot.job import InputImage, Job, JobInputs, JobState, Rendered
+from bot.store.blobs import get_blob, has_blob, put_blob, sweep_blobs
 from bot.store.database import Database
 from styleengine import EncodedImage, ParamError, StyleParams
 
@@ -75,7 +75,12 @@ class JobJournal:
                 ),
             )
             for position, image in enumerate((job.content, *job.styles)):
-                digest = await put_blob(db, image.data)
+                if image.data is not None:
+                    digest = await put_blob(db, image.data)
+                elif await has_blob(db, image.digest):  # a re-run of a job the store has
+                    digest = image.digest
+                else:
+                    raise LookupError(f"{image.name} is no longer stored")
                 await db.execute(
                     """
                     INSERT INTO job_inputs (job_id, position, name, digest, width, height)
@@ -164,13 +169,22 @@ class JobJournal:
         return job if isinstance(job, Job) else None
 
     async def summary(self, job_id: str) -> Job | None:
-        """A job as its Info shows it: its images' names and sizes, not their bytes (the
-        inputs' ``data`` is empty), read without a write lock. Never to be painted."""
+        """A job as its Info shows it, read without a write lock and without checking that its
+        images are still stored."""
         async with self._database.reading() as db:
             cursor = await db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,))
             row = await cursor.fetchone()
-            job = await _job(db, row, images=False) if row is not None else None
+            job = await _job(db, row, check_images=False) if row is not None else None
         return job if isinstance(job, Job) else None
+
+    async def inputs_of(self, job: Job) -> JobInputs | None:
+        """The bytes of a job's images (for a run or a delivery), None if any is gone."""
+        async with self._database.reading() as db:
+            found = [await get_blob(db, image.digest) for image in (job.content, *job.styles)]
+        if any(data is None for data in found):
+            return None
+        content, *styles = (data for data in found if data is not None)
+        return JobInputs(content, tuple(styles))
 
     async def made(self, job_id: str) -> dict[str, Any] | None:
         """How a finished job's picture was made (format, size, elapsed, device, precision,
@@ -206,8 +220,10 @@ class JobJournal:
 
 
 async def _job(
-    db: aiosqlite.Connection, row: aiosqlite.Row, *, images: bool = True
+    db: aiosqlite.Connection, row: aiosqlite.Row, *, check_images: bool = True
 ) -> Job | Unreadable:
+    """A job as journaled, its inputs shelved (their bytes stay in the store)."""
+
     def unreadable(reason: str) -> Unreadable:
         return Unreadable(row["id"], row["owner_id"], row["channel_id"], reason)
 
@@ -216,10 +232,9 @@ async def _job(
     )
     inputs = []
     for item in await cursor.fetchall():
-        data = await get_blob(db, item["digest"]) if images else b""
-        if data is None:
+        if check_images and not await has_blob(db, item["digest"]):
             return unreadable("its pictures are no longer stored")
-        inputs.append(InputImage(item["name"], data, (item["width"], item["height"])))
+        inputs.append(InputImage(item["name"], (item["width"], item["height"]), item["digest"]))
     if len(inputs) < 2:
         return unreadable("its pictures are no longer stored")
     try:
@@ -249,7 +264,7 @@ async def _job(
         state=JobState(row["state"]),
         error=row["error"],
     )
-    if images and row["result_digest"] is not None and row["finished_at"] is None:
+    if check_images and row["result_digest"] is not None and row["finished_at"] is None:
         data = await get_blob(db, row["result_digest"])
         if data is not None:
             meta = json.loads(row["result_meta"])

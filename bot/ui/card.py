@@ -14,7 +14,7 @@ from typing import Any
 
 import discord
 
-from bot.job import Job
+from bot.job import Job, JobInputs
 from bot.ui.embeds import result_text
 from bot.ui.pictures import before_after, thumbnail
 from bot.ui.timelapse import timelapse
@@ -50,15 +50,16 @@ class CardPictures:
         return sum(len(p.data) for p in self.shown)
 
 
-def card_pictures(job: Job) -> CardPictures:
-    """Thumbnails of the inputs, the timelapse if asked for (fitted to the room the picture
-    and thumbnails leave) and the before/after image (blocking: call it in a thread)."""
+def card_pictures(job: Job, images: JobInputs) -> CardPictures:
+    """Thumbnails of the inputs (``images``: their bytes), the timelapse if asked for (fitted to
+    the room the picture and thumbnails leave) and the before/after image (blocking: call it in
+    a thread)."""
     assert job.result is not None
     result = job.result.image
-    inputs = [CardPicture("content.jpg", thumbnail(job.content.data), "your photo")]
-    for n, style in enumerate(job.styles, start=1):
+    inputs = [CardPicture("content.jpg", thumbnail(images.content), "your photo")]
+    for n, (style, picture) in enumerate(zip(job.styles, images.styles, strict=True), start=1):
         name = style.name if style.name.startswith(("style ", "preset ")) else f"style {n}"
-        inputs.append(CardPicture(f"style-{n}.jpg", thumbnail(style.data), name))
+        inputs.append(CardPicture(f"style-{n}.jpg", thumbnail(picture), name))
     animation, note = None, None
     if job.timelapse:
         room = job.upload_limit - len(result.data) - sum(len(p.data) for p in inputs)
@@ -72,7 +73,7 @@ def card_pictures(job: Job) -> CardPictures:
     height = min(512, result.size[1])
     comparison = CardPicture(
         "before-after.jpg",
-        before_after(job.content.data, result.data, height=height),
+        before_after(images.content, result.data, height=height),
         "before and after",
     )
     return CardPictures(tuple(inputs), comparison, animation, note)

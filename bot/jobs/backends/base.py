@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.job import Job, RunResult
+from bot.job import Job, JobInputs, RunResult
 from styleengine import Progress
 
 # A painter's report on a running job: the engine's progress (without its image), a preview as
@@ -62,8 +62,9 @@ class Backend(Protocol):
 
     def release(self, slot: Slot) -> None: ...
 
-    async def run(self, job: Job, slot: Slot, report: Reporter) -> RunResult:
-        """Paint ``job`` (or follow its run from before a restart) until it ends."""
+    async def run(self, job: Job, slot: Slot, report: Reporter, inputs: JobInputs) -> RunResult:
+        """Paint ``job`` from ``inputs`` (its images' bytes), or follow its run from before a
+        restart, until it ends."""
 
     async def cancel(self, job: Job) -> None:
         """Ask a running job to stop; its :meth:`run` then ends as cancelled."""

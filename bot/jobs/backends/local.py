@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from bot.job import Job, RunResult
+from bot.job import Job, JobInputs, RunResult
 from bot.jobs.backends.base import Report, Reporter, Slot
 from bot.painting.cores import share_cores
 from bot.painting.render import Work, paint
@@ -74,7 +74,7 @@ class LocalBackend:
         assert slot.device is not None
         self._slots.give_back(slot.device)
 
-    async def run(self, job: Job, slot: Slot, report: Reporter) -> RunResult:
+    async def run(self, job: Job, slot: Slot, report: Reporter, inputs: JobInputs) -> RunResult:
         assert slot.device is not None
         device = slot.device
         loop = asyncio.get_running_loop()
@@ -84,8 +84,8 @@ class LocalBackend:
 
         work = Work(
             job_id=job.id,
-            content=job.content.data,
-            styles=tuple(style.data for style in job.styles),
+            content=inputs.content,
+            styles=inputs.styles,
             params=job.params,
             upload_limit=job.upload_limit,
             preview_size=self.preview_size,

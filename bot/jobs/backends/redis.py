@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -37,7 +36,7 @@ from bot.broker.outcome import MalformedOutcome, result_of
 from bot.broker.progress import WorkerReport, progress_of
 from bot.broker.queue import OUTAGE, job_options, open_queue, out_of_room, stop_if_cancelled
 from bot.broker.task import Task
-from bot.job import Job, Outcome, RunResult
+from bot.job import Job, JobInputs, Outcome, RunResult
 from bot.jobs.backends.base import ANY_WORKER, Report, Reporter, Slot
 from bot.jobs.backends.broker_health import BrokerHealth
 from bot.settings import BotSettings
@@ -101,7 +100,7 @@ class RedisBackend:
 
     # -- runs ---------------------------------------------------------------------------------
 
-    async def run(self, job: Job, slot: Slot, report: Reporter) -> RunResult:
+    async def run(self, job: Job, slot: Slot, report: Reporter, inputs: JobInputs) -> RunResult:
         """Follow the job's run from before a restart if Redis still knows it, else send a new
         one; a run that Redis lost (it restarted empty) is sent again."""
         while True:
@@ -111,7 +110,7 @@ class RedisBackend:
             try:
                 key = job.dispatch_key
                 if key is None or not await self._still_there(key):
-                    key = await self._dispatch(job)
+                    key = await self._dispatch(job, inputs)
             except OUTAGE:
                 stop_if_cancelled()
                 await self.health.outage_pause()
@@ -148,14 +147,13 @@ class RedisBackend:
         record = await self.queue.job(key)
         return record is not None and record.status not in TERMINAL_STATUSES
 
-    async def _dispatch(self, job: Job) -> str:
+    async def _dispatch(self, job: Job, inputs: JobInputs) -> str:
         job.dispatches += 1
         key = f"{job.id}-{job.dispatches}"
-        images = (job.content, *job.styles)
-        digests = [hashlib.sha256(image.data).hexdigest() for image in images]
+        digests = [image.digest for image in (job.content, *job.styles)]
         async with self.redis.pipeline(transaction=False) as pipe:
-            for digest, image in zip(digests, images, strict=True):
-                pipe.set(input_key(digest), image.data, ex=INPUT_TTL)
+            for digest, data in zip(digests, (inputs.content, *inputs.styles), strict=True):
+                pipe.set(input_key(digest), data, ex=INPUT_TTL)
             await pipe.execute()
         task = Task(
             job_id=job.id,

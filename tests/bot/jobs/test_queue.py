@@ -8,7 +8,7 @@ from bot.job import InputImage, Job
 from bot.jobs.queue import FairQueue, QueueRefused
 from styleengine import StyleParams
 
-_IMAGE = InputImage("x.png", b"", (1, 1))
+_IMAGE = InputImage.of("x.png", b"", (1, 1))
 
 
 def job(owner: int, server: int | None = None) -> Job:

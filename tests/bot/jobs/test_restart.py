@@ -135,8 +135,8 @@ async def test_journal_entries_left_by_a_crash_are_settled_at_start_up(
 ):
     database = tmp_path / "stylebot.db"
     store = await Store.open(database)
-    photo = InputImage("chelsea.jpg", image_bytes("chelsea.jpg"), (451, 300))
-    style = InputImage("starry.jpg", image_bytes("starry_night.jpg"), (400, 317))
+    photo = InputImage.of("chelsea.jpg", image_bytes("chelsea.jpg"), (451, 300))
+    style = InputImage.of("starry.jpg", image_bytes("starry_night.jpg"), (400, 317))
 
     def job(owner: int, **fields) -> Job:
         return Job(

@@ -14,8 +14,8 @@ def job(photo: bytes = b"photo", style: bytes = b"style", **fields) -> Job:
         "owner_name": "Alice",
         "guild_id": 22,
         "channel_id": 33,
-        "content": InputImage("a.jpg", photo, (40, 30)),
-        "styles": (InputImage("b.png", style, (20, 20)),),
+        "content": InputImage.of("a.jpg", photo, (40, 30)),
+        "styles": (InputImage.of("b.png", style, (20, 20)),),
         "params": StyleParams(size=64, iterations=9, style_weight=60),
         "upload_limit": 8 << 20,
         "sources": {"style_weight": "member", "size": "server"},
@@ -35,7 +35,11 @@ async def test_a_recorded_job_comes_back_whole(store):
     (back,), unreadable = await store.journal.unfinished()
     assert unreadable == []
     assert back.id == original.id and back.state is JobState.QUEUED
-    assert back.content == original.content and back.styles == original.styles
+    # Back shelved: the names, sizes and digests, the bytes left in the store until a run.
+    assert back.content == original.content.shelved()
+    assert back.styles == tuple(s.shelved() for s in original.styles)
+    inputs = await store.journal.inputs_of(back)
+    assert inputs is not None and (inputs.content, inputs.styles) == (b"photo", (b"style",))
     assert back.params == original.params and back.sources == original.sources
     assert (back.preset, back.command_message_id, back.status_message_id) == ("starry", 44, 55)
     assert back.result is None
@@ -55,7 +59,7 @@ async def test_running_then_rendered_then_finished(store):
     await store.journal.finished(j)
     assert await store.journal.unfinished() == ([], [])
     kept = await store.journal.load(j.id)  # for the rerun buttons
-    assert kept is not None and kept.content == j.content and kept.result is None
+    assert kept is not None and kept.content == j.content.shelved() and kept.result is None
 
 
 async def test_the_sweep_forgets_old_finished_jobs_and_their_images_only(store):
@@ -76,7 +80,8 @@ async def test_the_sweep_forgets_old_finished_jobs_and_their_images_only(store):
     assert await store.journal.load(recent.id) is not None
     jobs, _ = await store.journal.unfinished()
     assert [j.id for j in jobs] == [waiting.id]
-    assert jobs[0].styles[0].data == b"shared"  # still used by a waiting job
+    inputs = await store.journal.inputs_of(jobs[0])
+    assert inputs is not None and inputs.styles == (b"shared",)  # still used by a waiting job
     preset = await store.presets.get(22, "keep")
     assert preset is not None and preset.data == b"old"  # a preset's image stays
     async with store.database.transaction() as db:
@@ -104,5 +109,5 @@ async def test_a_summary_names_the_inputs_without_reading_their_bytes(store):
     assert summary is not None and summary.params == j.params and summary.sources == j.sources
     assert (summary.content.name, summary.content.size) == ("a.jpg", (40, 30))
     assert [s.name for s in summary.styles] == ["b.png"]
-    assert summary.content.data == b"" and summary.styles[0].data == b""  # not read
+    assert summary.content.data is None and summary.styles[0].data is None  # not read
     assert await store.journal.summary("000000000000") is None
