@@ -16,7 +16,7 @@ from bot.jobs.flags import RequestError, resolve_params
 from bot.jobs.guild_config import GuildConfig, read_switch, resolve
 from bot.jobs.inputs import Downloadable
 from bot.jobs.preferences import with_preferences
-from bot.jobs.queue import FairQueue
+from bot.jobs.queue import FairQueue, Place
 from bot.settings import BotSettings
 from bot.store import Store
 from bot.text import code
@@ -56,6 +56,7 @@ class Plan:
     gallery: tuple[str, InputImage] | None = None  # the built-in style's name and image
     style_images: tuple[InputImage, ...] = ()  # styles in hand, after the named ones
     timelapse: bool = False
+    place: Place | None = None  # its place in the queue, held from the check to the queueing
 
     def images(self, downloaded: Sequence[InputImage]) -> list[InputImage]:
         """The job's images in order: the content, then the styles named, given, attached."""
@@ -110,7 +111,7 @@ class Planner:
         except ParamError as exc:
             raise RequestError(f"`{exc}`") from exc
         server_id = request.guild.id if request.guild is not None else None
-        self.queue.check(  # before downloading
+        place = self.queue.hold_place(  # before downloading, held until it is queued
             request.owner.id, per_user=config.user_limit, server_id=server_id
         )
         return Plan(
@@ -122,6 +123,7 @@ class Planner:
             gallery,
             request.style_images,
             timelapse,
+            place,
         )
 
     def params_for(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from bot.job import Job
 
@@ -21,6 +22,16 @@ class QueueRefused(Exception):
     """The job was not queued; the message says why in words for the member."""
 
 
+@dataclass(eq=False)
+class Place:
+    """A place in the queue held for a request while its images download and it is written
+    to the journal: it counts against every cap, so that requests arriving together cannot all
+    pass the check before any of them is queued."""
+
+    owner_id: int
+    server_id: int | None
+
+
 class FairQueue:
     def __init__(self, capacity: int, per_user: int, per_server: int | None = None) -> None:
         self.capacity = capacity
@@ -29,6 +40,7 @@ class FairQueue:
         self._waiting: dict[int, deque[Job]] = {}  # member -> their queued jobs, oldest first
         self._running: dict[str, Job] = {}
         self._served: dict[int, int] = {}  # member -> when last served (a counter)
+        self._places: set[Place] = set()  # held for requests on their way in
         self._tick = 0
         self._wakeup = asyncio.Event()
         self._listeners: list[Callable[[], None]] = []
@@ -58,7 +70,7 @@ class FairQueue:
                 f"This server already has {self.held_by_server(server_id)} jobs queued or "
                 f"running, its share of the queue; please try again when some are done."
             )
-        if len(self) >= self.capacity:
+        if len(self) + len(self._places) >= self.capacity:
             raise QueueRefused(
                 f"The queue is full ({self.capacity} jobs); please try again in a few minutes."
             )
@@ -66,15 +78,40 @@ class FairQueue:
     def held_by_server(self, server_id: int) -> int:
         running = sum(1 for job in self._running.values() if job.guild_id == server_id)
         waiting = sum(1 for jobs in self._waiting.values() for j in jobs if j.guild_id == server_id)
-        return running + waiting
+        return running + waiting + sum(1 for p in self._places if p.server_id == server_id)
 
     def held_by(self, owner_id: int) -> int:
         running = sum(1 for job in self._running.values() if job.owner_id == owner_id)
-        return running + len(self._waiting.get(owner_id, ()))
+        places = sum(1 for p in self._places if p.owner_id == owner_id)
+        return running + len(self._waiting.get(owner_id, ())) + places
 
-    def put(self, job: Job, *, per_user: int | None = None, admitted: bool = False) -> None:
-        """Queue ``job`` if the caps allow; ``admitted`` jobs (taken before a restart) always."""
-        if not admitted:
+    def hold_place(
+        self, owner_id: int, *, per_user: int | None = None, server_id: int | None = None
+    ) -> Place:
+        """Check the caps for one more job (:class:`QueueRefused` if over) and hold its place
+        until :meth:`put` takes it or :meth:`release` gives it back."""
+        self.check(owner_id, per_user=per_user, server_id=server_id)
+        place = Place(owner_id, server_id)
+        self._places.add(place)
+        return place
+
+    def release(self, place: Place) -> None:
+        """Give back a place a request no longer needs (nothing if :meth:`put` took it)."""
+        self._places.discard(place)
+
+    def put(
+        self,
+        job: Job,
+        *,
+        place: Place | None = None,
+        per_user: int | None = None,
+        admitted: bool = False,
+    ) -> None:
+        """Queue ``job`` in the ``place`` held for it, else if the caps allow; ``admitted``
+        jobs (taken before a restart) always."""
+        if place is not None and place in self._places:
+            self._places.discard(place)
+        elif not admitted:
             self.check(job.owner_id, per_user=per_user, server_id=job.guild_id)
         self._waiting.setdefault(job.owner_id, deque()).append(job)
         self._wakeup.set()

@@ -19,7 +19,7 @@ from bot.jobs.delivery import announce
 from bot.jobs.flags import RequestError
 from bot.jobs.inputs import ImageIntake
 from bot.jobs.planning import JobRequest, Planner, new_job
-from bot.jobs.queue import FairQueue, QueueRefused
+from bot.jobs.queue import FairQueue, Place, QueueRefused
 from bot.jobs.resume import resume_jobs
 from bot.jobs.runner import Runner
 from bot.looplag import LagSnapshot
@@ -135,40 +135,47 @@ class JobService:
 
         ``before_download`` runs once the request is known to be valid (a slash command defers
         there: the refusals before it stay private and instant)."""
+        plan = None
         try:
             plan = await self.planner.plan(request)
             if before_download is not None:
                 await before_download()
             images = await self.intake.fetch(plan.attachments)
             job = new_job(request, plan.images(images), plan)
-            await self.enqueue(job, replier, per_user=plan.config.user_limit)
+            await self.enqueue(job, replier, per_user=plan.config.user_limit, place=plan.place)
         except (RequestError, QueueRefused) as exc:
             await replier.refuse(str(exc))
             return None
+        finally:
+            if plan is not None and plan.place is not None:
+                self.queue.release(plan.place)  # given back unless the job took it
         return job
 
-    async def enqueue(self, job: Job, replier: Replier, *, per_user: int) -> None:
-        """Journal the job, queue it, then acknowledge it with its status message."""
+    async def enqueue(
+        self, job: Job, replier: Replier, *, per_user: int, place: Place | None = None
+    ) -> None:
+        """Journal the job, queue it in its held ``place`` (else one held now, within the
+        caps), then acknowledge it with its status message. Nothing is written for a job the
+        caps refuse."""
         if not self.backend.available:
             log.warning("job refused for %s: the painting queue is unavailable", job.owner_name)
             raise RequestError(UNAVAILABLE)
-        # The queue may have filled meanwhile.
-        self.queue.check(job.owner_id, per_user=per_user, server_id=job.guild_id)
+        if place is None:
+            place = self.queue.hold_place(job.owner_id, per_user=per_user, server_id=job.guild_id)
         try:
-            await self.store.journal.record(job)  # before the member hears of it
-        except Exception as exc:
-            log.exception("job %s: could not write it to the journal", job.id)
-            raise RequestError(
-                "I cannot take jobs right now (my storage failed); the operator is told."
-            ) from exc
-        # From here the images wait in the store, not in memory (read again to paint).
-        job.content, job.styles = job.content.shelved(), tuple(s.shelved() for s in job.styles)
-        try:
-            self.queue.put(job, per_user=per_user)
-        except QueueRefused:
-            job.state = JobState.CANCELLED
-            await self.journal_safely(self.store.journal.finished(job))
-            raise
+            try:
+                await self.store.journal.record(job)  # before the member hears of it
+            except Exception as exc:
+                log.exception("job %s: could not write it to the journal", job.id)
+                raise RequestError(
+                    "I cannot take jobs right now (my storage failed); the operator is told."
+                ) from exc
+            # From here the images wait in the store, not in memory (read again to paint).
+            job.content = job.content.shelved()
+            job.styles = tuple(s.shelved() for s in job.styles)
+            self.queue.put(job, place=place)
+        finally:
+            self.queue.release(place)  # nothing if the job took it
         self.jobs[job.id] = job
         self._repliers[job.id] = replier
         status = self._status_message(job)

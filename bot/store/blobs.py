@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Sequence
 
 import aiosqlite
 
@@ -33,17 +34,24 @@ async def has_blob(db: aiosqlite.Connection, digest: str) -> bool:
     return await cursor.fetchone() is not None
 
 
-async def sweep_blobs(db: aiosqlite.Connection) -> int:
-    """Delete the blobs no job input, result, preset or member's remembered style refers to;
-    returns how many."""
-    cursor = await db.execute(
-        """
-        DELETE FROM blobs WHERE digest NOT IN (
-            SELECT digest FROM job_inputs
-            UNION SELECT digest FROM presets
-            UNION SELECT digest FROM member_styles
-            UNION SELECT result_digest FROM jobs WHERE result_digest IS NOT NULL
-        )
-        """
+_UNUSED = """
+    digest NOT IN (
+        SELECT digest FROM job_inputs
+        UNION SELECT digest FROM presets
+        UNION SELECT digest FROM member_styles
+        UNION SELECT result_digest FROM jobs WHERE result_digest IS NOT NULL
     )
-    return cursor.rowcount
+"""
+
+
+async def sweep_blobs(db: aiosqlite.Connection, only: Sequence[str] | None = None) -> int:
+    """Delete the blobs no job input, result, preset or member's remembered style refers to
+    (of ``only`` these digests, when given); returns how many."""
+    if only is None:
+        cursor = await db.execute(f"DELETE FROM blobs WHERE {_UNUSED}")
+        return cursor.rowcount
+    deleted = 0
+    for digest in set(only):
+        cursor = await db.execute(f"DELETE FROM blobs WHERE digest = ? AND {_UNUSED}", (digest,))
+        deleted += cursor.rowcount
+    return deleted

@@ -119,11 +119,21 @@ class JobJournal:
     async def finished(self, job: Job) -> None:
         """The member has been answered (or the job was cancelled): it is out of the queue.
 
-        Its picture is let go (it is on Discord now), what made it is kept for the Info button;
-        its inputs stay until the sweep, for the rerun buttons."""
+        Its picture is let go at once (it is on Discord now), what made it is kept for the Info
+        button; its inputs stay until the sweep, for the rerun buttons, except a cancelled
+        job's, which go at once (nothing can run it again)."""
         assert job.state.finished
         now = time.time()
         async with self._database.transaction() as db:
+            cursor = await db.execute("SELECT result_digest FROM jobs WHERE id = ?", (job.id,))
+            row = await cursor.fetchone()
+            let_go = [row[0]] if row is not None and row[0] is not None else []
+            if job.state is JobState.CANCELLED:
+                cursor = await db.execute(
+                    "SELECT digest FROM job_inputs WHERE job_id = ?", (job.id,)
+                )
+                let_go += [item[0] for item in await cursor.fetchall()]
+                await db.execute("DELETE FROM job_inputs WHERE job_id = ?", (job.id,))
             await db.execute(
                 """
                 UPDATE jobs SET state = ?, error = ?, updated_at = ?, finished_at = ?,
@@ -132,6 +142,7 @@ class JobJournal:
                 """,
                 (str(job.state), job.error, now, now, job.id),
             )
+            await sweep_blobs(db, let_go)
 
     async def abandon(self, job_id: str) -> None:
         """Close an entry that cannot become a job again (see :class:`Unreadable`)."""

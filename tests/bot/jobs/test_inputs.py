@@ -57,3 +57,24 @@ async def test_a_large_input_is_kept_at_the_largest_size_a_member_may_ask_for(
         assert len(inputs.content) < 128 * 110 * 3 + 4096  # not the megabytes sent
         assert job.styles[0].size == (128, 85)
         paint_gate.open()
+
+
+async def test_requests_sent_together_cannot_all_pass_the_cap_before_downloading(
+    double, image_bytes, paint_gate
+):
+    from tests.bot.conftest import pair
+
+    async with running(bot_settings(double, user_limit=1), double) as bot:
+        alice = double.add_user("alice")
+        first, second = await asyncio.gather(
+            *(double.post_message(alice, "!stylize", pair(double, image_bytes)) for _ in range(2))
+        )
+        answers = [
+            (await double.wait_for(lambda m=m: double.replies_to(m.id)))[0] for m in (first, second)
+        ]
+        refused = [a for a in answers if not a.data["embeds"]]
+        assert len(refused) == 1 and "the limit is 1" in refused[0].text
+        assert len(double.cdn_requests) == 2  # one request's two images; none of the other's
+        jobs, _ = await bot.service.store.journal.unfinished()
+        assert len(jobs) == 1  # nothing written for the refused one
+        paint_gate.open()

@@ -119,3 +119,19 @@ async def test_the_turns_it_remembers_are_bounded_and_keep_their_order(monkeypat
     queue.put(recent)
     queue.put(long_ago)
     assert await queue.get() is long_ago
+
+
+async def test_a_held_place_counts_against_every_cap_until_it_is_queued_or_given_back():
+    queue = FairQueue(capacity=2, per_user=1, per_server=5)
+    place = queue.hold_place(1, server_id=7)  # member 1's images are downloading
+    with pytest.raises(QueueRefused, match="limit is 1"):
+        queue.hold_place(1, server_id=7)  # a second request of theirs, at the same moment
+    assert queue.held_by(1) == 1 and queue.held_by_server(7) == 1
+    other = queue.hold_place(2)
+    with pytest.raises(QueueRefused, match="queue is full"):
+        queue.hold_place(3)  # two places held: the queue is full
+    queue.put(job(1, server=7), place=place)  # it took its place, no check again
+    queue.release(place)  # nothing more to give back
+    queue.release(other)  # member 2's download failed
+    assert queue.held_by(1) == 1 and queue.held_by(2) == 0
+    queue.hold_place(3)

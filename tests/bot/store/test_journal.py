@@ -111,3 +111,25 @@ async def test_a_summary_names_the_inputs_without_reading_their_bytes(store):
     assert [s.name for s in summary.styles] == ["b.png"]
     assert summary.content.data is None and summary.styles[0].data is None  # not read
     assert await store.journal.summary("000000000000") is None
+
+
+async def _blobs(store) -> set[bytes]:
+    async with store.database.reading() as db:
+        cursor = await db.execute("SELECT data FROM blobs")
+        return {bytes(row[0]) for row in await cursor.fetchall()}
+
+
+async def test_a_cancelled_jobs_images_go_at_once_and_a_finished_ones_picture(store):
+    cancelled, done = job(b"cancelled", b"shared"), job(b"done", b"shared")
+    for j in (cancelled, done):
+        await store.journal.record(j)
+    await store.journal.rendered(done.id, RESULT)
+    cancelled.state = JobState.CANCELLED
+    await store.journal.finished(cancelled)
+    assert b"cancelled" not in await _blobs(store)  # nothing can run it again
+    assert b"shared" in await _blobs(store)  # the other job still uses it
+    done.state = JobState.DONE
+    await store.journal.finished(done)
+    kept = await _blobs(store)
+    assert b"png-bytes" not in kept  # the picture is on Discord now
+    assert {b"done", b"shared"} <= kept  # the inputs stay for the re-run buttons
