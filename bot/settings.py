@@ -120,6 +120,12 @@ class BotSettings(PainterSettings):
     server_limit: int = Field(
         20, ge=1, le=10_000, description="queued + running jobs per server: its share of the queue"
     )
+    member_storage_mb: int = Field(
+        100, ge=1, description="megabytes of pictures the bot keeps for one member (jobs' images)"
+    )
+    server_storage_mb: int = Field(
+        2048, ge=1, description="megabytes of pictures the bot keeps for one server (jobs, presets)"
+    )
     max_styles: int = Field(3, ge=1, le=8, description="style images one job may blend")
     max_download_bytes: int = Field(
         20 * 2**20, ge=1024, description="largest attachment fetched, checked before download"

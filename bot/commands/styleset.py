@@ -15,18 +15,19 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.commands.choices import preset_choices
+from bot.commands.settings_card import settings_embed, shown
 from bot.jobs.flags import RequestError
 from bot.jobs.guild_config import (
     ALL_CHANNELS,
     CHANNEL_TOKEN,
     GUILD_KEYS,
-    GuildConfig,
     SettingError,
     read_setting,
     resolve,
     setting_key,
 )
 from bot.store import GuildSettingsStore, PresetStore
+from bot.store.quota import MB, NoRoom
 from bot.text import code
 
 if TYPE_CHECKING:
@@ -80,8 +81,9 @@ class Styleset(commands.Cog):
         assert ctx.guild is not None
         stored = await self._guilds.get(ctx.guild.id)
         config = resolve(self.bot.settings, stored)
-        await ctx.reply(embed=self._settings_embed(stored, config), ephemeral=True,
-                        mention_author=False)  # fmt: skip
+        kept = await self.bot.service.store.journal.kept(guild_id=ctx.guild.id)
+        embed = settings_embed(stored, config, self.bot.settings, kept_bytes=kept)
+        await ctx.reply(embed=embed, ephemeral=True, mention_author=False)
 
     @styleset.command(name="set")  # type: ignore[arg-type]
     @app_commands.describe(key="the setting to change", value="its new value")
@@ -103,7 +105,7 @@ class Styleset(commands.Cog):
             await self._guilds.set(ctx.guild.id, name, text, by=ctx.author.id)
         after = resolve(self.bot.settings, await self._guilds.get(ctx.guild.id))
         await ctx.reply(
-            f"`{name}` is now {_shown(name, after)} on this server (was {_shown(name, before)}).",
+            f"`{name}` is now {shown(name, after)} on this server (was {shown(name, before)}).",
             ephemeral=True,
             mention_author=False,
         )
@@ -135,7 +137,7 @@ class Styleset(commands.Cog):
                 return
             await self._guilds.reset(ctx.guild.id, name)
             config = resolve(self.bot.settings, await self._guilds.get(ctx.guild.id))
-            text = f"`{name}` is back to the bot's default: {_shown(name, config)}."
+            text = f"`{name}` is back to the bot's default: {shown(name, config)}."
         await ctx.reply(text, ephemeral=True, mention_author=False)
 
     reset.autocomplete("key")(_key_names)
@@ -199,14 +201,20 @@ class Styleset(commands.Cog):
         except RequestError as exc:
             await ctx.reply(str(exc), ephemeral=True, mention_author=False)
             return
-        replaced = await self._presets.add(
-            ctx.guild.id,
-            key,
-            filename=image.filename,
-            data=picture.loaded(),
-            size=picture.size,
-            by=ctx.author.id,
-        )
+        config = resolve(self.bot.settings, await self._guilds.get(ctx.guild.id))
+        try:
+            replaced = await self._presets.add(
+                ctx.guild.id,
+                key,
+                filename=image.filename,
+                data=picture.loaded(),
+                size=picture.size,
+                by=ctx.author.id,
+                server_bytes=config.server_storage_mb * MB,
+            )
+        except NoRoom as exc:
+            await ctx.reply(str(exc), ephemeral=True, mention_author=False)
+            return
         verb = "replaced" if replaced else "saved"
         await ctx.reply(
             f"Preset `{key}` {verb} ({picture.size[0]}\u00d7{picture.size[1]}). Members use it "
@@ -228,43 +236,6 @@ class Styleset(commands.Cog):
         await ctx.reply(text, ephemeral=True, mention_author=False)
 
     preset_remove.autocomplete("name")(preset_choices)
-
-    # -- drawing ------------------------------------------------------------------------------
-
-    def _settings_embed(self, stored: dict[str, str], config: GuildConfig) -> discord.Embed:
-        prefix = self.bot.settings.prefix
-        lines = []
-        for key, spec in GUILD_KEYS.items():
-            where = "**set here**" if key in stored else "bot default"
-            lines.append(
-                f"`{key}` {_shown(key, config)} ({where}) \u2014 {spec.help}; "
-                f"{spec.allowed(self.bot.settings)}"
-            )
-        embed = discord.Embed(
-            title="StyleBot settings for this server",
-            description="\n".join(lines),
-            colour=discord.Colour.blurple(),
-        )
-        embed.set_footer(
-            text=f"{prefix}styleset set KEY VALUE \u00b7 {prefix}styleset reset [KEY] \u00b7 "
-            "a member's own flags still win over these"
-        )
-        return embed
-
-
-def _shown(key: str, config: GuildConfig) -> str:
-    """A key's effective value for this server, as members will see it."""
-    if key == "user-limit":
-        return f"**{config.user_limit}**"
-    if key == "max-size":
-        return f"**{config.max_size}**"
-    if key == "timelapse":
-        return "**on**" if config.timelapse else "**off**"
-    if key == "channels":
-        if not config.channels:
-            return "**all channels**"
-        return " ".join(f"<#{channel}>" for channel in sorted(config.channels))
-    return f"**{config.params.as_strings()[key.replace('-', '_')]}**"
 
 
 def _channel_ids(guild: discord.Guild, text: str) -> str:

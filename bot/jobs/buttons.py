@@ -78,7 +78,7 @@ class Buttons:
             home = self.guild_for(old.guild_id) if old.guild_id is not None else None
             config = await service.planner.config_for(home)
             job = rerun(old, change, interaction.user, config, answered_in=interaction.guild)
-            await service.enqueue(job, replier, per_user=config.user_limit)
+            await service.enqueue(job, replier, config=config)
         except (RequestError, QueueRefused) as exc:
             await replier.refuse(str(exc))
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot.settings import BotSettings
+from bot.store.quota import MB, Quota
 from bot.text import code
 from styleengine import ParamError, StyleParams, knobs
 from styleengine.params import Knob, flag_name
@@ -139,6 +140,18 @@ GUILD_KEYS: dict[str, GuildKey] = {
             int(_KNOBS["size"].lo or 1),
             lambda settings: settings.max_size,
         ),
+        _int_key(
+            "member-storage",
+            "megabytes of pictures kept for each member",
+            1,
+            lambda settings: settings.member_storage_mb,
+        ),
+        _int_key(
+            "server-storage",
+            "megabytes of pictures kept for this server (jobs and presets)",
+            1,
+            lambda settings: settings.server_storage_mb,
+        ),
         GuildKey(
             key="channels",
             help="channels where members may use !stylize",
@@ -195,6 +208,13 @@ class GuildConfig:
     max_iterations: int
     channels: frozenset[int]  # empty: every channel
     timelapse: bool = False  # results come with a timelapse unless a member says no
+    member_storage_mb: int = 100
+    server_storage_mb: int = 2048
+
+    def quota(self, in_server: bool) -> Quota:
+        """What a job's member and server may keep (no server's outside one)."""
+        server = self.server_storage_mb * MB if in_server else None
+        return Quota(self.member_storage_mb * MB, server)
 
     def allows(self, channel_id: int) -> bool:
         return not self.channels or channel_id in self.channels
@@ -211,6 +231,12 @@ def resolve(settings: BotSettings, stored: Mapping[str, str]) -> GuildConfig:
     user_limit = settings.user_limit
     if "user-limit" in stored:
         user_limit = min(user_limit, int(stored["user-limit"]))
+    member_storage = settings.member_storage_mb
+    if "member-storage" in stored:
+        member_storage = min(member_storage, int(stored["member-storage"]))
+    server_storage = settings.server_storage_mb
+    if "server-storage" in stored:
+        server_storage = min(server_storage, int(stored["server-storage"]))
     base = settings.job_defaults()
     params, overrides = base, {}
     for name in STYLE_KNOBS:
@@ -233,6 +259,8 @@ def resolve(settings: BotSettings, stored: Mapping[str, str]) -> GuildConfig:
         max_iterations=settings.max_iterations,
         channels=channels,
         timelapse=stored.get("timelapse") == "on",
+        member_storage_mb=member_storage,
+        server_storage_mb=server_storage,
     )
 
 

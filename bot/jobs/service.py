@@ -17,6 +17,7 @@ from bot.job import Job, JobState
 from bot.jobs.backends.base import Backend
 from bot.jobs.delivery import announce
 from bot.jobs.flags import RequestError
+from bot.jobs.guild_config import GuildConfig
 from bot.jobs.inputs import ImageIntake
 from bot.jobs.planning import JobRequest, Planner, new_job
 from bot.jobs.queue import FairQueue, Place, QueueRefused
@@ -25,6 +26,7 @@ from bot.jobs.runner import Runner
 from bot.looplag import LagSnapshot
 from bot.settings import BotSettings
 from bot.store import Store
+from bot.store.quota import NoRoom
 from bot.ui.embeds import status_embed
 from bot.ui.pacing import ChannelPacer
 from bot.ui.replies import InteractionReplier, Replier
@@ -142,7 +144,7 @@ class JobService:
                 await before_download()
             images = await self.intake.fetch(plan.attachments)
             job = new_job(request, plan.images(images), plan)
-            await self.enqueue(job, replier, per_user=plan.config.user_limit, place=plan.place)
+            await self.enqueue(job, replier, config=plan.config, place=plan.place)
         except (RequestError, QueueRefused) as exc:
             await replier.refuse(str(exc))
             return None
@@ -152,19 +154,24 @@ class JobService:
         return job
 
     async def enqueue(
-        self, job: Job, replier: Replier, *, per_user: int, place: Place | None = None
+        self, job: Job, replier: Replier, *, config: GuildConfig, place: Place | None = None
     ) -> None:
-        """Journal the job, queue it in its held ``place`` (else one held now, within the
-        caps), then acknowledge it with its status message. Nothing is written for a job the
-        caps refuse."""
+        """Journal the job within the storage quotas of ``config``, queue it in its held
+        ``place`` (else one held now, within the caps), then acknowledge it with its status
+        message. Nothing is written for a job the caps or the quotas refuse."""
         if not self.backend.available:
             log.warning("job refused for %s: the painting queue is unavailable", job.owner_name)
             raise RequestError(UNAVAILABLE)
         if place is None:
-            place = self.queue.hold_place(job.owner_id, per_user=per_user, server_id=job.guild_id)
+            place = self.queue.hold_place(
+                job.owner_id, per_user=config.user_limit, server_id=job.guild_id
+            )
         try:
             try:
-                await self.store.journal.record(job)  # before the member hears of it
+                # Before the member hears of it.
+                await self.store.journal.record(job, quota=config.quota(job.guild_id is not None))
+            except NoRoom as exc:
+                raise RequestError(str(exc)) from exc
             except Exception as exc:
                 log.exception("job %s: could not write it to the journal", job.id)
                 raise RequestError(

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from bot.store.database import Database, StoreError
 from bot.store.guilds import GuildSettingsStore
-from bot.store.journal import JobJournal, Swept, Unreadable
+from bot.store.job_rows import Unreadable
+from bot.store.journal import JobJournal, Swept
 from bot.store.members import MemberStore, RememberedStyle
 from bot.store.presets import Preset, PresetInfo, PresetStore
 

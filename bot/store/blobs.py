@@ -13,12 +13,16 @@ from collections.abc import Sequence
 import aiosqlite
 
 
+def digest_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 async def put_blob(db: aiosqlite.Connection, data: bytes) -> str:
     """Store ``data`` (inside the caller's transaction); returns its digest."""
-    digest = hashlib.sha256(data).hexdigest()
+    digest = digest_of(data)
     await db.execute(
-        "INSERT OR IGNORE INTO blobs (digest, data, created_at) VALUES (?, ?, ?)",
-        (digest, data, time.time()),
+        "INSERT OR IGNORE INTO blobs (digest, data, size, created_at) VALUES (?, ?, ?, ?)",
+        (digest, data, len(data), time.time()),
     )
     return digest
 

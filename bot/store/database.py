@@ -22,6 +22,9 @@ from bot.store.schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
 
+INCREMENTAL = 2  # PRAGMA auto_vacuum's value for incremental vacuum
+WAL_LIMIT = 2**20  # bytes the write-ahead log is cut back to after a checkpoint
+
 
 class StoreError(RuntimeError):
     """The database cannot be opened or is newer than this bot."""
@@ -45,11 +48,16 @@ class Database:
         connection.row_factory = aiosqlite.Row
         database = cls(connection, path)
         try:
+            await database._keep_small()
             for pragma in (
                 "PRAGMA journal_mode = WAL",
                 "PRAGMA synchronous = FULL",
                 "PRAGMA foreign_keys = ON",
                 "PRAGMA busy_timeout = 5000",
+                # The write-ahead log is folded into the file every megabyte or so and cut
+                # back to that size, rather than growing to what the busiest minute wrote.
+                "PRAGMA wal_autocheckpoint = 256",
+                f"PRAGMA journal_size_limit = {WAL_LIMIT}",
             ):
                 await connection.execute(pragma)
             await database._migrate()
@@ -57,6 +65,21 @@ class Database:
             await connection.close()
             raise
         return database
+
+    async def _keep_small(self) -> None:
+        """Pages freed by deleting images can be handed back to the filesystem (incremental
+        auto-vacuum); a database made before this is rebuilt once to allow it."""
+        cursor = await self._connection.execute("PRAGMA auto_vacuum")
+        row = await cursor.fetchone()
+        if row is not None and row[0] != INCREMENTAL:
+            await self._connection.execute(f"PRAGMA auto_vacuum = {INCREMENTAL}")
+            await self._connection.execute("VACUUM")
+
+    async def release_free_pages(self) -> None:
+        """Hand the pages of deleted images back to the filesystem, so that the file shrinks
+        with what is kept (outside any transaction)."""
+        async with self._lock:
+            await self._connection.executescript("PRAGMA incremental_vacuum;")
 
     async def close(self) -> None:
         async with self._lock:

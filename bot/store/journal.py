@@ -14,23 +14,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
-from bot.job import InputImage, Job, JobInputs, JobState, Rendered
+from bot.job import Job, JobInputs, JobState, Rendered
 from bot.store.blobs import get_blob, has_blob, put_blob, sweep_blobs
 from bot.store.database import Database
-from styleengine import EncodedImage, ParamError, StyleParams
-
-
-@dataclass(frozen=True)
-class Unreadable:
-    """A journal entry that can no longer become a job (its inputs are gone, or its
-    parameters are from an engine that had other knobs)."""
-
-    id: str
-    owner_id: int
-    channel_id: int
-    reason: str
+from bot.store.job_rows import Unreadable, job_of
+from bot.store.quota import Quota, kept_by_member, kept_by_server, make_room
 
 
 @dataclass(frozen=True)
@@ -43,10 +31,20 @@ class JobJournal:
     def __init__(self, database: Database) -> None:
         self._database = database
 
-    async def record(self, job: Job) -> None:
-        """Write a new job with its inputs (before the member hears it was queued)."""
+    async def record(self, job: Job, *, quota: Quota | None = None) -> None:
+        """Write a new job with its inputs (before the member hears it was queued), within
+        ``quota``: room is made by letting go of old finished jobs' images, else
+        :class:`~bot.store.quota.NoRoom` and nothing is written."""
         now = time.time()
         async with self._database.transaction() as db:
+            if quota is not None:
+                need = 0
+                for image in (job.content, *job.styles):
+                    if image.data is not None and not await has_blob(db, image.digest):
+                        need += len(image.data)
+                await make_room(
+                    db, owner_id=job.owner_id, guild_id=job.guild_id, need=need, quota=quota
+                )
             await db.execute(
                 """
                 INSERT INTO jobs (id, state, owner_id, owner_name, guild_id, channel_id,
@@ -88,6 +86,7 @@ class JobJournal:
                     """,
                     (job.id, position, image.name, digest, image.size[0], image.size[1]),
                 )
+        await self._database.release_free_pages()  # what room was made for
 
     async def status_posted(self, job_id: str, message_id: int) -> None:
         await self._update(job_id, "status_message_id = ?", message_id)
@@ -143,6 +142,7 @@ class JobJournal:
                 (str(job.state), job.error, now, now, job.id),
             )
             await sweep_blobs(db, let_go)
+        await self._database.release_free_pages()
 
     async def abandon(self, job_id: str) -> None:
         """Close an entry that cannot become a job again (see :class:`Unreadable`)."""
@@ -164,7 +164,7 @@ class JobJournal:
             rows = await cursor.fetchall()
             jobs, unreadable = [], []
             for row in rows:
-                job = await _job(db, row)
+                job = await job_of(db, row)
                 if isinstance(job, Unreadable):
                     unreadable.append(job)
                 else:
@@ -176,7 +176,7 @@ class JobJournal:
         async with self._database.transaction() as db:
             cursor = await db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,))
             row = await cursor.fetchone()
-            job = await _job(db, row) if row is not None else None
+            job = await job_of(db, row) if row is not None else None
         return job if isinstance(job, Job) else None
 
     async def summary(self, job_id: str) -> Job | None:
@@ -185,7 +185,7 @@ class JobJournal:
         async with self._database.reading() as db:
             cursor = await db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,))
             row = await cursor.fetchone()
-            job = await _job(db, row, check_images=False) if row is not None else None
+            job = await job_of(db, row, check_images=False) if row is not None else None
         return job if isinstance(job, Job) else None
 
     async def inputs_of(self, job: Job) -> JobInputs | None:
@@ -196,6 +196,14 @@ class JobJournal:
             return None
         content, *styles = (data for data in found if data is not None)
         return JobInputs(content, tuple(styles))
+
+    async def kept(self, *, guild_id: int | None = None, owner_id: int | None = None) -> int:
+        """Bytes of pictures a server (or a member) keeps in the store now."""
+        async with self._database.reading() as db:
+            if guild_id is not None:
+                return await kept_by_server(db, guild_id)
+            assert owner_id is not None
+            return await kept_by_member(db, owner_id)
 
     async def made(self, job_id: str) -> dict[str, Any] | None:
         """How a finished job's picture was made (format, size, elapsed, device, precision,
@@ -220,6 +228,7 @@ class JobJournal:
             )
             jobs = cursor.rowcount
             blobs = await sweep_blobs(db)
+        await self._database.release_free_pages()
         return Swept(jobs, blobs)
 
     async def _update(self, job_id: str, assignments: str, *values: object) -> None:
@@ -228,69 +237,3 @@ class JobJournal:
                 f"UPDATE jobs SET {assignments}, updated_at = ? WHERE id = ?",
                 (*values, time.time(), job_id),
             )
-
-
-async def _job(
-    db: aiosqlite.Connection, row: aiosqlite.Row, *, check_images: bool = True
-) -> Job | Unreadable:
-    """A job as journaled, its inputs shelved (their bytes stay in the store)."""
-
-    def unreadable(reason: str) -> Unreadable:
-        return Unreadable(row["id"], row["owner_id"], row["channel_id"], reason)
-
-    cursor = await db.execute(
-        "SELECT * FROM job_inputs WHERE job_id = ? ORDER BY position", (row["id"],)
-    )
-    inputs = []
-    for item in await cursor.fetchall():
-        if check_images and not await has_blob(db, item["digest"]):
-            return unreadable("its pictures are no longer stored")
-        inputs.append(InputImage(item["name"], (item["width"], item["height"]), item["digest"]))
-    if len(inputs) < 2:
-        return unreadable("its pictures are no longer stored")
-    try:
-        params = StyleParams().with_strings(json.loads(row["params"]))
-    except ParamError as exc:
-        return unreadable(f"its options no longer apply ({exc})")
-    job = Job(
-        id=row["id"],
-        owner_id=row["owner_id"],
-        owner_name=row["owner_name"],
-        guild_id=row["guild_id"],
-        channel_id=row["channel_id"],
-        content=inputs[0],
-        styles=tuple(inputs[1:]),
-        params=params,
-        upload_limit=row["upload_limit"],
-        sources=json.loads(row["sources"]),
-        preset=row["preset"],
-        gallery=row["gallery"],
-        timelapse=bool(row["timelapse"]),
-        command_message_id=row["command_message_id"],
-        status_message_id=row["status_message_id"],
-        created_at=row["created_at"],
-        attempts=row["attempts"],
-        dispatch_key=row["dispatch_key"],
-        dispatches=_dispatches(row["dispatch_key"]),
-        state=JobState(row["state"]),
-        error=row["error"],
-    )
-    if check_images and row["result_digest"] is not None and row["finished_at"] is None:
-        data = await get_blob(db, row["result_digest"])
-        if data is not None:
-            meta = json.loads(row["result_meta"])
-            job.result = Rendered(
-                image=EncodedImage(data, meta["format"], tuple(meta["size"])),
-                elapsed=meta["elapsed"],
-                device=meta["device"],
-                precision=meta["precision"],
-            )
-    return job
-
-
-def _dispatches(key: str | None) -> int:
-    """How many runs were sent before: the number at the end of the last run's key."""
-    if key is None:
-        return 0
-    _, _, number = key.rpartition("-")
-    return int(number) if number.isdigit() else 0

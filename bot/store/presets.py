@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from bot.store.blobs import get_blob, put_blob
+from bot.store.blobs import digest_of, get_blob, has_blob, put_blob
 from bot.store.database import Database
+from bot.store.quota import make_server_room
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,16 @@ class PresetStore:
         data: bytes,
         size: tuple[int, int],
         by: int,
+        server_bytes: int | None = None,
     ) -> bool:
-        """Save (or replace) the preset ``name``; True if it replaced one."""
+        """Save (or replace) the preset ``name``; True if it replaced one. Within the server's
+        storage (``server_bytes``): room is made from old jobs' images, else
+        :class:`~bot.store.quota.NoRoom` and nothing is saved."""
         async with self._database.transaction() as db:
+            if server_bytes is not None and not await has_blob(db, digest_of(data)):
+                await make_server_room(
+                    db, guild_id=guild_id, need=len(data), server_bytes=server_bytes
+                )
             digest = await put_blob(db, data)
             cursor = await db.execute(
                 "SELECT 1 FROM presets WHERE guild_id = ? AND name = ?", (guild_id, name)
@@ -56,6 +64,7 @@ class PresetStore:
                 """,
                 (guild_id, name, digest, filename, size[0], size[1], by, time.time()),
             )
+        await self._database.release_free_pages()  # room made from old jobs' images
         return replaced
 
     async def get(self, guild_id: int, name: str) -> Preset | None:

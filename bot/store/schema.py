@@ -99,4 +99,17 @@ MIGRATIONS: tuple[str, ...] = (
         expires_at REAL NOT NULL
     );
     """,
+    # 4: each image's size, for the storage quotas of members and servers (counted without
+    # reading the images); the servers the bot has left, whose data is purged some days later.
+    """
+    ALTER TABLE blobs ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
+    UPDATE blobs SET size = length(data);
+    CREATE INDEX jobs_owner ON jobs (owner_id);
+    CREATE INDEX jobs_guild ON jobs (guild_id);
+
+    CREATE TABLE departed_guilds (
+        guild_id INTEGER PRIMARY KEY,
+        left_at  REAL NOT NULL
+    );
+    """,
 )

@@ -8,6 +8,7 @@ import pytest
 
 from bot.jobs.guild_config import GUILD_KEYS, SettingError, read_setting, resolve, setting_key
 from bot.settings import BotSettings
+from bot.store.quota import MB, Quota
 from styleengine import StyleParams
 
 
@@ -20,6 +21,7 @@ def test_keys_are_the_flag_names_and_cover_the_issue(settings):
     assert set(GUILD_KEYS) == {
         "content-weight", "style-weight", "tv-weight", "iterations", "size",
         "preserve-color", "optimizer", "user-limit", "max-size", "channels", "timelapse",
+        "member-storage", "server-storage",
     }  # fmt: skip
     assert setting_key("Style_Weight") == "style-weight"
     assert setting_key("--size") == "size"
@@ -74,3 +76,12 @@ def test_a_stored_value_the_operator_has_since_forbidden_is_clamped_not_fatal():
     stale = resolve(lowered, {"optimizer": "sgd", "style-weight": "60"})
     assert stale.params.optimizer == StyleParams().optimizer  # dropped...
     assert stale.params.style_weight == 60 and stale.server_knobs == {"style_weight"}  # alone
+
+
+def test_a_server_may_lower_its_storage_but_not_raise_it(settings):
+    assert read_setting(settings, "server-storage", "500") == "500"
+    with pytest.raises(SettingError, match="from 1 to 2048"):
+        read_setting(settings, "server-storage", "4096")
+    config = resolve(settings, {"member-storage": "10", "server-storage": "500"})
+    assert config.quota(True) == Quota(10 * MB, 500 * MB)
+    assert config.quota(False).server_bytes is None  # outside a server, a member's only
