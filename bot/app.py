@@ -136,6 +136,17 @@ class StyleBot(commands.Bot):
             self.rate_limit.check(ctx.author.id)
         return True
 
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Left (or removed from) a server: its data is purged after STYLEBOT_PURGE_AFTER_DAYS."""
+        assert self.store is not None
+        await self.store.departures.left(guild.id)
+        log.info("left server %d; its data goes in %g day(s)", guild.id,
+                 self.settings.purge_after_days)  # fmt: skip
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        assert self.store is not None
+        await self.store.departures.returned(guild.id)
+
     async def on_ready(self) -> None:
         assert self.user is not None
         log.info("ready as %s (%d) in %d guild(s)", self.user, self.user.id, len(self.guilds))

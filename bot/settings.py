@@ -158,6 +158,13 @@ class BotSettings(PainterSettings):
     cleanup_interval: float = Field(
         3600.0, ge=1, le=7 * 24 * 3600, description="seconds between clean-ups of old jobs"
     )
+    purge_after_days: float = Field(
+        7.0,
+        ge=0,
+        le=365,
+        description="days after the bot leaves a server that its settings, presets and "
+        "pictures are purged (it may be invited back meanwhile)",
+    )
     remembered_style_hours: float = Field(
         24.0,
         gt=0,

@@ -116,6 +116,9 @@ class JobService:
             older_than = time.time() - self.settings.retention_hours * 3600
             try:
                 await self.store.members.sweep()  # expired styles, before their images go
+                left_before = time.time() - self.settings.purge_after_days * 86400
+                for guild_id in await self.store.purge_departed(left_before=left_before):
+                    log.info("purged the data of server %d, which the bot left", guild_id)
                 swept = await self.store.journal.sweep(older_than=older_than)
             except Exception:
                 log.exception("journal clean-up failed; will try again")

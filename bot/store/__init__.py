@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.store.database import Database, StoreError
+from bot.store.departures import Departures
 from bot.store.guilds import GuildSettingsStore
 from bot.store.job_rows import Unreadable
 from bot.store.journal import JobJournal, Swept
@@ -20,17 +21,26 @@ class Store:
         self.presets = PresetStore(database)
         self.members = MemberStore(database)
         self.journal = JobJournal(database)
+        self.departures = Departures(database)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
         """Open (creating and migrating as needed) the database at ``path``."""
         return cls(await Database.open(path))
 
+    async def purge_departed(self, *, left_before: float) -> list[int]:
+        """Purge the servers the bot left before ``left_before`` (see :class:`Departures`)."""
+        gone = await self.departures.purge(left_before=left_before)
+        for guild_id in gone:
+            self.guilds.forget(guild_id)  # what it had cached of them
+        return gone
+
     async def close(self) -> None:
         await self.database.close()
 
 
 __all__ = [
+    "Departures",
     "GuildSettingsStore",
     "JobJournal",
     "MemberStore",

@@ -32,6 +32,10 @@ class GuildSettingsStore:
             self._cache[guild_id] = cached
         return dict(cached)
 
+    def forget(self, guild_id: int) -> None:
+        """Drop what is cached of a server (its rows were deleted elsewhere)."""
+        self._cache.pop(guild_id, None)
+
     async def set(self, guild_id: int, key: str, value: str, *, by: int) -> None:
         async with self._database.transaction() as db:
             await db.execute(

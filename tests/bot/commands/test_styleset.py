@@ -3,6 +3,8 @@ server's settings shape the next job, presets round-trip, channels and per-user 
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -13,7 +15,7 @@ from bot.app import StyleBot
 from styleengine import StyleParams
 from tests.bot.conftest import bot_settings, pair, results, running
 from tests.discord_double.payloads import MANAGE_GUILD, MEMBER_PERMISSIONS, FakeUser
-from tests.discord_double.server import DiscordDouble
+from tests.discord_double.server import HANG, DiscordDouble
 
 
 @dataclass
@@ -225,3 +227,24 @@ async def test_slash_options_autocomplete_keys_and_presets(server, image_bytes):
         admin, "styleset", "name", "rr", subcommand=("preset", "remove")
     )
     assert [c["value"] for c in names] == ["starry"]
+
+
+async def test_a_servers_data_is_purged_after_the_bot_leaves_it(double, image_bytes):
+    admin = double.add_user("admin", permissions=MEMBER_PERMISSIONS | MANAGE_GUILD)
+    settings = bot_settings(double, purge_after_days=0, cleanup_interval=1)
+    async with running(settings, double) as bot:
+        store = bot.service.store
+        await say(double, admin, "!styleset set size 64")
+        await say(double, admin, "!styleset preset add starry", [pair(double, image_bytes)[1]])
+        assert await store.presets.get(double.guild_id, "starry") is not None
+        await double.dispatch("GUILD_DELETE", {"id": str(double.guild_id)})  # kicked out
+
+        async def purged() -> bool:
+            gone = await store.presets.get(double.guild_id, "starry") is None
+            return gone and await store.guilds.get(double.guild_id) == {}
+
+        # The next clean-up purges it (0 days after leaving); a hang is all that fails this.
+        deadline = time.monotonic() + HANG
+        while not await purged():
+            assert time.monotonic() < deadline, "the server's data was never purged"
+            await asyncio.sleep(0.1)
