@@ -30,6 +30,7 @@ class Runner:
         journal: JobJournal,
         *,
         journal_safely: JournalCall,
+        journal_surely: Callable[[Callable[[], Awaitable[None]], str], Awaitable[None]],
         touch: Callable[[Job], None],
         done: Callable[[Job], Awaitable[None]],
         loop_lag: Callable[[], LagSnapshot],
@@ -38,6 +39,7 @@ class Runner:
         self.backend = backend
         self.journal = journal
         self.journal_safely = journal_safely
+        self.journal_surely = journal_surely
         self.touch = touch
         self.done = done
         self.loop_lag = loop_lag
@@ -115,7 +117,10 @@ class Runner:
         lag = self.loop_lag()
         log.info("job %s %s; event-loop lag p99 %.1f ms", job.id, job.state, lag.p99_ms)
         if result.rendered is not None:  # kept until it is delivered
-            await self.journal_safely(self.journal.rendered(job.id, result.rendered))
+            rendered = result.rendered
+            await self.journal_surely(
+                lambda: self.journal.rendered(job.id, rendered), f"job {job.id}'s picture"
+            )
 
     def _settle(self, job: Job, result: RunResult) -> None:
         if result.outcome is Outcome.PAINTED and result.rendered is not None:

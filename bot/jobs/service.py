@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
 import discord
@@ -19,14 +18,15 @@ from bot.jobs.delivery import announce
 from bot.jobs.flags import RequestError
 from bot.jobs.guild_config import GuildConfig
 from bot.jobs.inputs import ImageIntake
+from bot.jobs.journaling import JournalWrites, record_new
 from bot.jobs.planning import JobRequest, Planner, new_job
 from bot.jobs.queue import FairQueue, Place, QueueRefused
 from bot.jobs.resume import resume_jobs
 from bot.jobs.runner import Runner
+from bot.jobs.sweeper import clean_up_forever
 from bot.looplag import LagSnapshot
 from bot.settings import BotSettings
 from bot.store import Store
-from bot.store.quota import NoRoom
 from bot.ui.embeds import status_embed
 from bot.ui.pacing import ChannelPacer
 from bot.ui.replies import InteractionReplier, Replier
@@ -34,7 +34,6 @@ from bot.ui.status import StatusMessage
 from bot.ui.views import cancel_view
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # Said on the status of a job the bot can answer only through the interaction (15 minutes).
 DM_NOTE = "If this takes longer than Discord's 15 minutes here, your picture comes in your DMs."
@@ -57,6 +56,9 @@ class JobService:
     ) -> None:
         self.settings = settings
         self.session = session
+        self.writes = JournalWrites(self.background)
+        self.journal_safely = self.writes.safely
+        self.journal_surely = self.writes.surely
         self.intake = ImageIntake(
             session,
             max_bytes=settings.max_download_bytes,
@@ -78,6 +80,7 @@ class JobService:
             backend,
             store.journal,
             journal_safely=self.journal_safely,
+            journal_surely=self.journal_surely,
             touch=self._touch,
             done=self._done,
             loop_lag=loop_lag,
@@ -94,7 +97,9 @@ class JobService:
         await self.backend.start()
         await resume_jobs(self, in_process=self.backend.in_process)
         self._tasks.append(asyncio.create_task(self.runner.run(), name="job-runner"))
-        self._tasks.append(asyncio.create_task(self._sweeper(), name="journal-sweeper"))
+        self._tasks.append(
+            asyncio.create_task(clean_up_forever(self.store, self.settings), name="clean-up")
+        )
 
     async def stop(self) -> None:
         """Stop working; unfinished jobs stay in the journal for the next start."""
@@ -110,22 +115,6 @@ class JobService:
         """Jobs that can be painted at once, if the runner is alive."""
         alive = any(t.get_name() == "job-runner" and not t.done() for t in self._tasks)
         return self.backend.capacity if alive else 0
-
-    async def _sweeper(self) -> None:
-        while True:
-            older_than = time.time() - self.settings.retention_hours * 3600
-            try:
-                await self.store.members.sweep()  # expired styles, before their images go
-                left_before = time.time() - self.settings.purge_after_days * 86400
-                for guild_id in await self.store.purge_departed(left_before=left_before):
-                    log.info("purged the data of server %d, which the bot left", guild_id)
-                swept = await self.store.journal.sweep(older_than=older_than)
-            except Exception:
-                log.exception("journal clean-up failed; will try again")
-            else:
-                if swept.jobs or swept.blobs:
-                    log.info("cleaned up %d old job(s), %d image(s)", swept.jobs, swept.blobs)
-            await asyncio.sleep(self.settings.cleanup_interval)
 
     # -- taking requests ----------------------------------------------------------------------
 
@@ -170,16 +159,8 @@ class JobService:
                 job.owner_id, per_user=config.user_limit, server_id=job.guild_id
             )
         try:
-            try:
-                # Before the member hears of it.
-                await self.store.journal.record(job, quota=config.quota(job.guild_id is not None))
-            except NoRoom as exc:
-                raise RequestError(str(exc)) from exc
-            except Exception as exc:
-                log.exception("job %s: could not write it to the journal", job.id)
-                raise RequestError(
-                    "I cannot take jobs right now (my storage failed); the operator is told."
-                ) from exc
+            # Before the member hears of it.
+            await record_new(self.store.journal, job, config.quota(job.guild_id is not None))
             # From here the images wait in the store, not in memory (read again to paint).
             job.content = job.content.shelved()
             job.styles = tuple(s.shelved() for s in job.styles)
@@ -292,17 +273,11 @@ class JobService:
         The journal first: a job that has left the service is closed in the journal too, so a
         stop right after it (the runner's task cancelled) cannot leave it to be sent again."""
         if not job.undelivered:  # else the next start delivers it
-            await self.journal_safely(self.store.journal.finished(job))
+            await self.journal_surely(
+                lambda: self.store.journal.finished(job), f"job {job.id} answered"
+            )
         self.jobs.pop(job.id, None)
         self._repliers.pop(job.id, None)
         status = self._status.get(job.id)
         if status is not None:
             status.touch()  # draws the final state, then its task ends and lets go of it
-
-    async def journal_safely(self, call: Awaitable[T]) -> T | None:
-        """Tell the journal; a failing disk is logged, and the member's job goes on."""
-        try:
-            return await call
-        except Exception:
-            log.exception("the job journal failed")
-            return None

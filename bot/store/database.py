@@ -104,7 +104,8 @@ class Database:
             try:
                 yield self._connection
             except BaseException:
-                await self._connection.execute("ROLLBACK")
+                if self._connection.in_transaction:  # SQLite ends some on its own (a full disk)
+                    await self._connection.execute("ROLLBACK")
                 raise
             await self._connection.execute("COMMIT")
 

@@ -110,8 +110,9 @@ class JobJournal:
         }
         async with self._database.transaction() as db:
             digest = await put_blob(db, result.image.data)
-            await db.execute(
-                "UPDATE jobs SET result_digest = ?, result_meta = ?, updated_at = ? WHERE id = ?",
+            await db.execute(  # not once it is answered (a late retry)
+                "UPDATE jobs SET result_digest = ?, result_meta = ?, updated_at = ? "
+                "WHERE id = ? AND finished_at IS NULL",
                 (digest, json.dumps(meta), time.time(), job_id),
             )
 

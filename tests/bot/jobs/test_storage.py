@@ -4,13 +4,16 @@ member is served as before."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+import time
 from pathlib import Path
 
 from PIL import Image
 
 from bot.store.quota import MB
 from tests.bot.conftest import bot_settings, pair, results, running
+from tests.discord_double.server import HANG
 
 
 def _noise_png(seed: int) -> bytes:
@@ -60,3 +63,42 @@ async def test_a_member_whose_waiting_jobs_fill_their_quota_is_told(double, pain
         assert "I keep for each member" in answer.text and "wait for a job to finish" in answer.text
         assert len(bot.service.jobs) == 1  # the first waits (held); nothing of the second kept
         paint_gate.open()
+
+
+async def _pragma(store, statement: str) -> int | None:
+    async with store.database.reading() as db:  # no write lock: it may be read-only now
+        cursor = await db.execute(statement)
+        row = await cursor.fetchone()
+    return row[0] if row else None
+
+
+async def test_a_full_disk_refuses_new_jobs_and_still_delivers_and_keeps_the_rest(
+    double, image_bytes, paint_gate
+):
+    async with running(bot_settings(double), double) as bot:
+        store = bot.service.store
+        alice, bob = double.add_user("alice"), double.add_user("bob")
+        waiting = await double.post_message(alice, "!stylize", pair(double, image_bytes))
+        await double.wait_for(lambda: paint_gate.held() == 1)
+        # The disk is full: the database cannot grow by a page.
+        pages = await _pragma(store, "PRAGMA page_count")
+        await _pragma(store, f"PRAGMA max_page_count = {pages}")
+        refused = await double.post_message(
+            bob,
+            "!stylize",
+            [double.upload("p.png", _noise_png(1)), double.upload("s.png", _noise_png(2))],
+        )
+        answer = (await double.wait_for(lambda: double.replies_to(refused.id)))[0]
+        assert "my disk is full" in answer.text and len(bot.service.jobs) == 1
+        # Worse: the store takes no write at all. The waiting job is still painted and
+        # delivered; what the journal must keep is written once the disk takes it again.
+        await _pragma(store, "PRAGMA query_only = 1")
+        paint_gate.open()
+        await double.wait_for(lambda: results(double))
+        assert double.replies_to(waiting.id)
+        await _pragma(store, "PRAGMA query_only = 0")
+        await _pragma(store, "PRAGMA max_page_count = 1073741823")
+        deadline = time.monotonic() + HANG
+        while (await store.journal.unfinished())[0]:  # the answer, written by a retry
+            assert time.monotonic() < deadline, "the journal never kept the job's answer"
+            await asyncio.sleep(0.1)
