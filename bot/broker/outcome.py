@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import logging
 import math
 from dataclasses import asdict, dataclass
 
@@ -15,6 +16,8 @@ from PIL import Image
 
 from bot.job import Outcome, Rendered, RunResult
 from styleengine import EncodedImage
+
+log = logging.getLogger(__name__)
 
 PICTURE_FORMATS = ("png", "webp", "jpeg")  # what the engine encodes a picture as
 
@@ -98,3 +101,16 @@ def _rendered(meta: dict[str, object], picture: bytes | None, max_bytes: int) ->
 
 def _text(value: object) -> str:
     return value if isinstance(value, str) and len(value) <= 100 else "?"
+
+
+UNREADABLE = "The painter sent back something I cannot read; the operator is told."
+
+
+def read_outcome(fields: dict[bytes, bytes], *, job_id: str, key: str, max_bytes: int) -> RunResult:
+    """The run's outcome, or a failure for the member if it is not one a worker of ours writes
+    (a worker is a process on some host: what it sends is checked, not trusted)."""
+    try:
+        return result_of(fields, max_bytes=max_bytes)
+    except MalformedOutcome as exc:
+        log.error("job %s: run %s sent back an outcome I cannot use: %s", job_id, key, exc)
+        return RunResult(Outcome.FAILED, message=UNREADABLE)

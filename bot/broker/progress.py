@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from styleengine import Progress
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,3 +68,17 @@ def progress_of(report: WorkerReport) -> Progress | None:
     fields = dict(report.progress)
     fields["size"] = tuple(fields["size"])
     return Progress(**fields)
+
+
+def read_report(raw: bytes | None, *, job_id: str, key: str) -> WorkerReport | None:
+    """The worker's latest progress report as the bot reads it; one that cannot be read is
+    passed over (logged)."""
+    if raw is None:
+        return None
+    try:
+        report = WorkerReport.from_json(raw)
+        progress_of(report)  # its progress must read back too
+    except (ValueError, TypeError, KeyError) as exc:
+        log.warning("job %s: run %s has a progress report I cannot read: %s", job_id, key, exc)
+        return None
+    return report

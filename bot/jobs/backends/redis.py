@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -32,8 +33,8 @@ from bot.broker.keys import (
     preview_key,
     report_key,
 )
-from bot.broker.outcome import MalformedOutcome, result_of
-from bot.broker.progress import WorkerReport, progress_of
+from bot.broker.outcome import read_outcome
+from bot.broker.progress import WorkerReport, progress_of, read_report
 from bot.broker.queue import OUTAGE, job_options, open_queue, out_of_room, stop_if_cancelled
 from bot.broker.task import Task
 from bot.job import Job, JobInputs, Outcome, RunResult
@@ -58,6 +59,7 @@ class RedisBackend:
         self.settings = settings
         self.journal = journal
         self.health = BrokerHealth(self.queue)
+        self._inputs_in_use: Counter[str] = Counter()  # digests of the jobs running here
 
     @property
     def in_process(self) -> bool:
@@ -102,7 +104,20 @@ class RedisBackend:
 
     async def run(self, job: Job, slot: Slot, report: Reporter, inputs: JobInputs) -> RunResult:
         """Follow the job's run from before a restart if Redis still knows it, else send a new
-        one; a run that Redis lost (it restarted empty) is sent again."""
+        one; a run that Redis lost (it restarted empty) is sent again. When it ends, its
+        images go from Redis too (unless another running job uses the same)."""
+        digests = [image.digest for image in (job.content, *job.styles)]
+        self._inputs_in_use.update(digests)
+        try:
+            return await self._run(job, report, inputs)
+        finally:
+            self._inputs_in_use.subtract(digests)
+            unused = [d for d in set(digests) if self._inputs_in_use[d] <= 0]
+            self._inputs_in_use = +self._inputs_in_use  # drop what reached zero
+            with contextlib.suppress(*OUTAGE):  # else they expire by themselves
+                await self.redis.delete(*(input_key(d) for d in unused))
+
+    async def _run(self, job: Job, report: Reporter, inputs: JobInputs) -> RunResult:
         while True:
             stop_if_cancelled()
             if job.cancel.cancelled:
@@ -187,7 +202,7 @@ class RedisBackend:
                     pipe.get(report_key(key))
                     outcome, raw_report = await pipe.execute()
                 if outcome:
-                    return _read_outcome(job, key, outcome)
+                    return read_outcome(outcome, job_id=job.id, key=key, max_bytes=job.upload_limit)
                 if record is not None and record.status is Status.COMPLETE:
                     return None  # its outcome expired before this bot came back
                 if record is None or self._stale(record):
@@ -207,7 +222,7 @@ class RedisBackend:
                         return RunResult(Outcome.CANCELLED)
                     log.error("job %s: run %s given up: %s", job.id, key, record.error)
                     return RunResult(Outcome.FAILED, message=_GIVEN_UP)
-                latest = _read_report(job, key, raw_report)
+                latest = read_report(raw_report, job_id=job.id, key=key)
                 if latest is not None and latest != seen:
                     await self._relay(job, key, latest, seen, report)
                     seen = latest
@@ -252,34 +267,10 @@ _GIVEN_UP = (
 )
 
 
-_UNREADABLE = "The painter sent back something I cannot read; the operator is told."
 _NO_ROOM = (
     "the painting queue has no room for it right now (its memory is full); please try again "
     "in a few minutes"
 )
-
-
-def _read_outcome(job: Job, key: str, fields: dict[bytes, bytes]) -> RunResult:
-    """The run's outcome, or a failure for the member if it is not one a worker of ours
-    writes (a worker is a process on some host: what it sends is checked, not trusted)."""
-    try:
-        return result_of(fields, max_bytes=job.upload_limit)
-    except MalformedOutcome as exc:
-        log.error("job %s: run %s sent back an outcome I cannot use: %s", job.id, key, exc)
-        return RunResult(Outcome.FAILED, message=_UNREADABLE)
-
-
-def _read_report(job: Job, key: str, raw: bytes | None) -> WorkerReport | None:
-    """The worker's latest progress report; one that cannot be read is passed over."""
-    if raw is None:
-        return None
-    try:
-        report = WorkerReport.from_json(raw)
-        progress_of(report)  # its progress must read back too
-    except (ValueError, TypeError, KeyError) as exc:
-        log.warning("job %s: run %s has a progress report I cannot read: %s", job.id, key, exc)
-        return None
-    return report
 
 
 async def _quietly(call: Awaitable[Any]) -> None:

@@ -33,6 +33,9 @@ async def test_a_job_goes_to_a_worker_process_and_its_picture_comes_back(
         gate.open()
         (delivered,) = await double.wait_for(lambda: results(double))
         await double.wait_for(lambda: edit_titles(status)[-1:] == ["Done"])
+        await double.wait_for(lambda: not bot.service.jobs)
+        # Nothing of the job is left in Redis: its images, report, preview and outcome went.
+        assert await bot.service.backend.redis.keys("stylebot:*") == []
     image = decode(double.attachment_bytes(delivered.attachments[0]))
     assert max(image.size) == 64
     assert "--seed 5" in delivered.text and "cpu" in delivered.text
