@@ -9,7 +9,7 @@ TORCH  := torch==2.14.1 torchvision==0.29.1
 TCMALLOC := $(firstword $(wildcard /usr/lib/*/libtcmalloc_minimal.so.4 /usr/lib64/libtcmalloc_minimal.so.4 /usr/lib/libtcmalloc_minimal.so.4))
 ENGINE := $(if $(TCMALLOC),LD_PRELOAD=$(TCMALLOC) )$(PY)
 
-.PHONY: setup run test bench bench-quality bench-bot bench-load bench-broker bench-memory bench-profile example-card lint
+.PHONY: setup run test bench bench-quality bench-bot bench-load bench-abuse bench-broker bench-memory bench-profile example-card lint
 
 setup: $(STAMP)
 
@@ -38,6 +38,9 @@ bench-bot: setup
 
 bench-load: setup
 	$(ENGINE) bench/load.py
+
+bench-abuse: setup
+	$(ENGINE) bench/abuse.py
 
 bench-broker: setup
 	$(ENGINE) bench/broker.py

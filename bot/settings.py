@@ -131,6 +131,12 @@ class BotSettings(PainterSettings):
         20 * 2**20, ge=1024, description="largest attachment fetched, checked before download"
     )
     max_pixels: int = Field(40_000_000, ge=4096, description="largest decoded input image")
+    download_bytes: int = Field(
+        100 * 2**20,
+        ge=1024,
+        description="bytes of members' images being downloaded and checked at once, all "
+        "requests together (more wait their turn)",
+    )
     decode_pixels: int = Field(
         80_000_000,
         ge=4096,

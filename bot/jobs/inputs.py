@@ -4,8 +4,9 @@ them only as large as they can be painted.
 Only URLs Discord gives in its own objects are fetched (attachments, avatars), never links
 from message text. The size Discord reports is checked before the download starts and the
 body is read with a cap, so a lying Content-Length or a bigger file cannot make us read more.
-Decodes share a budget of pixels (a raid's images wait their turn instead of being decoded all
-at once), and an image larger than the largest size a member may ask for is kept at that size.
+Downloads in flight share a budget of bytes and decodes a budget of pixels (a raid's images
+wait their turn instead of all sitting in memory at once), and an image larger than the largest
+size a member may ask for is kept at that size.
 """
 
 from __future__ import annotations
@@ -87,9 +88,9 @@ async def download(
     return bytes(body)
 
 
-class PixelBudget:
-    """Decodes in flight share this many pixels; one image larger than the whole budget is
-    decoded alone."""
+class Budget:
+    """Claims in flight share this much (pixels being decoded, bytes being downloaded); one
+    claim larger than the whole budget goes alone."""
 
     def __init__(self, pixels: int) -> None:
         self.total = pixels
@@ -122,12 +123,14 @@ class ImageIntake:
         max_pixels: int,
         keep_side: int,
         decode_pixels: int,
+        download_bytes: int,
     ) -> None:
         self.session = session
         self.max_bytes = max_bytes
         self.max_pixels = max_pixels
         self.keep_side = keep_side
-        self.budget = PixelBudget(decode_pixels)
+        self.budget = Budget(decode_pixels)  # pixels decoded at once
+        self.downloads = Budget(download_bytes)  # bytes of images in hand at once
 
     async def fetch(self, attachments: Sequence[Downloadable]) -> list[InputImage]:
         """Download and check every attachment (the downloads at once), in order."""
@@ -137,10 +140,13 @@ class ImageIntake:
                     f"{_label(attachment)} is {_mb(attachment.size)}; the limit is "
                     f"{_mb(self.max_bytes)}."
                 )
-        bodies = await asyncio.gather(
-            *(download(self.session, a, max_bytes=self.max_bytes) for a in attachments)
-        )
-        return [await self.check(a, body) for a, body in zip(attachments, bodies, strict=True)]
+        # Held from the download until the image is checked and kept (at most its kept size).
+        claim = sum(a.size or self.max_bytes for a in attachments)
+        async with self.downloads.claim(claim):
+            bodies = await asyncio.gather(
+                *(download(self.session, a, max_bytes=self.max_bytes) for a in attachments)
+            )
+            return [await self.check(a, body) for a, body in zip(attachments, bodies, strict=True)]
 
     async def check(self, attachment: Downloadable, data: bytes) -> InputImage:
         """One downloaded image, decoded within the budget and kept at its paintable size."""

@@ -32,6 +32,7 @@ from bot.ui.pacing import ChannelPacer
 from bot.ui.replies import InteractionReplier, Replier
 from bot.ui.status import StatusMessage
 from bot.ui.views import cancel_view
+from styleengine.allocator import release_free_memory
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ class JobService:
             max_pixels=settings.max_pixels,
             keep_side=settings.max_size,
             decode_pixels=settings.decode_pixels,
+            download_bytes=settings.download_bytes,
         )
         self.store = store
         self.backend = backend
@@ -88,6 +90,7 @@ class JobService:
         self._status: dict[str, StatusMessage] = {}
         self._repliers: dict[str, Replier] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._arriving = 0  # requests between their check and their queueing
         backend.on_change(self._redraw_waiting)
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -111,6 +114,11 @@ class JobService:
             status.stop()
 
     @property
+    def arriving(self) -> int:
+        """Requests between their check and their queueing (downloading, being journaled)."""
+        return self._arriving
+
+    @property
     def worker_count(self) -> int:
         """Jobs that can be painted at once, if the runner is alive."""
         alive = any(t.get_name() == "job-runner" and not t.done() for t in self._tasks)
@@ -130,6 +138,7 @@ class JobService:
         ``before_download`` runs once the request is known to be valid (a slash command defers
         there: the refusals before it stay private and instant)."""
         plan = None
+        self._arriving += 1
         try:
             plan = await self.planner.plan(request)
             if before_download is not None:
@@ -143,6 +152,9 @@ class JobService:
         finally:
             if plan is not None and plan.place is not None:
                 self.queue.release(plan.place)  # given back unless the job took it
+            if self._arriving == 1:  # the last of a burst is in: its buffers back to the system
+                await asyncio.to_thread(release_free_memory)
+            self._arriving -= 1
         return job
 
     async def enqueue(

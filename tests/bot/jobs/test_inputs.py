@@ -9,12 +9,12 @@ import io
 import pytest
 from PIL import Image
 
-from bot.jobs.inputs import PixelBudget
+from bot.jobs.inputs import Budget
 from tests.bot.conftest import bot_settings, running
 
 
 async def test_decodes_wait_for_room_in_the_pixel_budget():
-    budget = PixelBudget(100)
+    budget = Budget(100)
     first = budget.claim(60)
     await first.__aenter__()
     second = asyncio.create_task(_claim_and_release(budget, 60))
@@ -26,7 +26,7 @@ async def test_decodes_wait_for_room_in_the_pixel_budget():
     await asyncio.wait_for(_claim_and_release(budget, 10_000), timeout=60)
 
 
-async def _claim_and_release(budget: PixelBudget, pixels: int) -> None:
+async def _claim_and_release(budget: Budget, pixels: int) -> None:
     async with budget.claim(pixels):
         pass
 
