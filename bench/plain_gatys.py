@@ -44,13 +44,15 @@ class PlainResult:
 class PlainGatys:
     """The recipe's objective for one photo and painting, and its L-BFGS loop."""
 
-    def __init__(self, content: Image.Image, style: Image.Image, size: int = SIZE) -> None:
+    def __init__(
+        self, content: Image.Image, style: Image.Image, size: int = SIZE, device: str = "cpu"
+    ) -> None:
         self.size = fit_long_side(content.size, size)
         self.style_size = same_pixels(style.size, self.size[0] * self.size[1])
-        self.encoder = encoder_for("caffe", "max", "relu5_1", (), "cpu")
+        self.encoder = encoder_for("caffe", "max", "relu5_1", (), device)
         self.layers = frozenset((CONTENT_LAYER, *STYLE_LAYERS))
-        self.content = to_tensor(resize(content, self.size))
-        style_t = to_tensor(style.resize(self.style_size, Image.Resampling.BILINEAR))
+        self.content = to_tensor(resize(content, self.size)).to(device)
+        style_t = to_tensor(style.resize(self.style_size, Image.Resampling.BILINEAR)).to(device)
         with torch.no_grad():
             self.content_target = self._features(self.content)[CONTENT_LAYER]
             style_feats = self._features(style_t)

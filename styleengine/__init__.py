@@ -16,8 +16,10 @@ from styleengine.params import Knob, ParamError, StyleParams, knobs
 from styleengine.progress import CancelToken, Progress
 
 if TYPE_CHECKING:
+    from styleengine.batch import Picture, batch_key, stylize_batch
     from styleengine.device import available_devices
     from styleengine.engine import Result, stylize
+    from styleengine.run import Listener
 
 try:
     __version__ = metadata.version("stylebot")
@@ -28,6 +30,10 @@ _LAZY = {
     "stylize": "styleengine.engine",
     "Result": "styleengine.engine",
     "available_devices": "styleengine.device",
+    "Picture": "styleengine.batch",
+    "batch_key": "styleengine.batch",
+    "stylize_batch": "styleengine.batch",
+    "Listener": "styleengine.run",
 }
 
 
@@ -45,17 +51,21 @@ __all__ = [
     "EncodedImage",
     "ImageError",
     "Knob",
+    "Listener",
     "OutOfMemory",
     "ParamError",
+    "Picture",
     "Progress",
     "Result",
     "StyleParams",
     "WeightsError",
     "__version__",
     "available_devices",
+    "batch_key",
     "encode_image",
     "knobs",
     "load_image",
     "save_image",
     "stylize",
+    "stylize_batch",
 ]

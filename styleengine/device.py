@@ -24,10 +24,12 @@ class Placement:
     def precision(self) -> str:
         return {torch.bfloat16: "bf16", torch.float16: "fp16", None: "fp32"}[self.autocast_dtype]
 
-    def autocast(self) -> AbstractContextManager[object]:
+    def autocast(self, *, cache: bool = True) -> AbstractContextManager[object]:
+        """Reduced-precision arithmetic where the placement has it; ``cache=False`` while a CUDA
+        graph is captured (autocast's cache of cast weights must not outlive the capture)."""
         if self.autocast_dtype is None:
             return nullcontext()
-        return torch.autocast(self.device.type, dtype=self.autocast_dtype)
+        return torch.autocast(self.device.type, dtype=self.autocast_dtype, cache_enabled=cache)
 
     def claim(self, pixels: int) -> None:
         """The engine is about to put a scale of ``pixels`` on the device; where simulated

@@ -1,19 +1,19 @@
 """How a run tells its caller where it is: counts iterations, keeps the loss history, and hands
 a :class:`~styleengine.progress.Progress` (with an ETA and, at its own cadence, a preview) to
-``on_progress`` every so many iterations and at the end of every scale."""
+``on_progress`` every so many iterations and at the end of every scale.
+
+The losses stay on the device until a report needs them: the painter logs them there and,
+asked to ``settle``, reads back every iteration's since the last report at once (one wait on
+the device per report, not one per iteration)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from PIL import Image
 
 from styleengine.progress import Progress, ProgressCallback
-
-if TYPE_CHECKING:
-    import torch
 
 
 class Reporter:
@@ -46,21 +46,27 @@ class Reporter:
     def start_scale(self) -> None:
         self.scale_started = time.perf_counter()
 
+    def record(self, losses: list[dict[str, float]]) -> None:
+        """The loss terms of the iterations since the last record, oldest first."""
+        self.history.extend(terms["total"] for terms in losses)
+        if losses:
+            self.last_losses = losses[-1]
+
     def iteration_done(
         self,
         scale: int,
         index: int,
-        terms: dict[str, torch.Tensor],
+        settle: Callable[[], None],
         preview: Callable[[], Image.Image],
     ) -> None:
-        """Iteration ``index`` of ``scale`` is over with the loss ``terms``; ``preview`` makes
-        the picture as it is now, called only when a preview is due."""
+        """Iteration ``index`` of ``scale`` is over; ``settle`` brings the losses logged on the
+        device so far to :meth:`record`, called only when a report is due or the scale ends;
+        ``preview`` makes the picture as it is now, called only when a preview is due."""
         self.done += 1
-        self.history.append(float(terms["total"]))
         last_of_scale = index == self.iterations[scale] - 1
         reporting = self.on_progress is not None and (self.done % self.every == 0 or last_of_scale)
         if reporting or last_of_scale:
-            self.last_losses = {key: float(value) for key, value in terms.items()}
+            settle()
         if not reporting:
             return
         w, h = self.sizes[scale]

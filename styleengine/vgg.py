@@ -15,17 +15,20 @@ class Normalize(nn.Module):
 
     mean: torch.Tensor
     std: torch.Tensor
+    order: torch.Tensor
 
     def __init__(
         self, channel_order: tuple[int, int, int], mean: torch.Tensor, std: torch.Tensor
     ) -> None:
         super().__init__()
-        self.channel_order = list(channel_order)
+        # An index on the device: a list index would be copied there on every call, which a
+        # CUDA graph cannot capture.
+        self.register_buffer("order", torch.tensor(channel_order), persistent=False)
         self.register_buffer("mean", mean.view(1, 3, 1, 1))
         self.register_buffer("std", std.view(1, 3, 1, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return (x[:, self.channel_order] - self.mean) / self.std
+        return (x.index_select(1, self.order) - self.mean) / self.std
 
 
 class VGGEncoder(nn.Module):
