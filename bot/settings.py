@@ -80,6 +80,13 @@ class WorkerSettings(PainterSettings):
     """What ``python -m bot.worker`` reads; it needs the broker."""
 
     broker_url: SecretStr = Field(description="Redis URL of the job queue (required here)")
+    batch_size: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="jobs a worker paints as one batch on each device; 0: on a GPU as many as "
+        "its free memory holds at 512 px (up to 32), on the CPU 1 (no batches)",
+    )
 
 
 class BotSettings(PainterSettings):

@@ -13,13 +13,12 @@ from typing import TYPE_CHECKING, Any
 from styleengine.errors import Cancelled, OutOfMemory, WeightsError
 from styleengine.images import EncodedImage, ImageError, encode_image, load_image, save_image
 from styleengine.params import Knob, ParamError, StyleParams, knobs
-from styleengine.progress import CancelToken, Progress
+from styleengine.progress import CancelToken, Listener, Progress
 
 if TYPE_CHECKING:
     from styleengine.batch import Picture, batch_key, stylize_batch
     from styleengine.device import available_devices
     from styleengine.engine import Result, stylize
-    from styleengine.run import Listener
 
 try:
     __version__ = metadata.version("stylebot")
@@ -33,7 +32,6 @@ _LAZY = {
     "Picture": "styleengine.batch",
     "batch_key": "styleengine.batch",
     "stylize_batch": "styleengine.batch",
-    "Listener": "styleengine.run",
 }
 
 

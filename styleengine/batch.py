@@ -32,7 +32,8 @@ from styleengine.images import DEFAULT_MAX_PIXELS, ImageInput, fit_long_side, lo
 from styleengine.lockstep import Lockstep
 from styleengine.memory import host_memory
 from styleengine.params import ParamError, StyleParams
-from styleengine.run import JobRun, Listener, Result, wanted_layers
+from styleengine.progress import Listener
+from styleengine.run import JobRun, Result, wanted_layers
 
 log = logging.getLogger(__name__)
 

@@ -12,12 +12,13 @@ from collections.abc import Sequence
 
 import torch
 
-from styleengine.batch import Picture, stylize_batch
+from styleengine import batch
+from styleengine.batch import Picture
 from styleengine.images import DEFAULT_MAX_PIXELS, ImageInput
 from styleengine.lockstep import CLOSURE_SCOPE
 from styleengine.params import StyleParams
-from styleengine.progress import CancelToken, ProgressCallback
-from styleengine.run import Listener, Result
+from styleengine.progress import CancelToken, Listener, ProgressCallback
+from styleengine.run import Result
 
 __all__ = ["CLOSURE_SCOPE", "Result", "stylize"]
 
@@ -47,7 +48,7 @@ def stylize(
     """
     listener = Listener(on_progress, progress_every, preview_every, preview_size, cancel)
     picture = Picture(content, styles, params or StyleParams(), mask, listener)
-    (outcome,) = stylize_batch([picture], device=device, max_pixels=max_pixels)
+    (outcome,) = batch.stylize_batch([picture], device=device, max_pixels=max_pixels)
     if isinstance(outcome, Exception):
         raise outcome
     return outcome

@@ -48,3 +48,16 @@ class CancelToken:
     @property
     def cancelled(self) -> bool:
         return self._event.is_set()
+
+
+@dataclass(frozen=True)
+class Listener:
+    """Who hears about one picture's progress, and how it is asked to stop: ``on_progress``
+    every ``progress_every`` iterations and at the end of each scale, with a preview (long side
+    ``preview_size``) every ``preview_every`` iterations (0: never)."""
+
+    on_progress: ProgressCallback | None = None
+    progress_every: int = 10
+    preview_every: int = 0
+    preview_size: int = 256
+    cancel: CancelToken | None = None

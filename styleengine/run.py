@@ -16,7 +16,7 @@ from styleengine.encoders import encoder_for
 from styleengine.images import fit_long_side, resize
 from styleengine.objective import Objective, objective_at_scale
 from styleengine.params import StyleParams
-from styleengine.progress import CancelToken, ProgressCallback
+from styleengine.progress import Listener
 from styleengine.reporter import Reporter
 from styleengine.tensors import to_image, to_tensor
 from styleengine.vgg import VGGEncoder
@@ -32,17 +32,6 @@ class Result:
     device: str
     precision: str
     history: list[float] = field(default_factory=list, repr=False)  # total loss per iteration
-
-
-@dataclass(frozen=True)
-class Listener:
-    """Who hears about one picture's progress, and how it is asked to stop."""
-
-    on_progress: ProgressCallback | None = None
-    progress_every: int = 10
-    preview_every: int = 0
-    preview_size: int = 256
-    cancel: CancelToken | None = None
 
 
 def encoder_of(params: StyleParams, place: Placement) -> VGGEncoder:

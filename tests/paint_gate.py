@@ -4,7 +4,8 @@ job running (while it posts, cancels, kills a process) without betting on how fa
 Each job painted while the gate is installed stops at its first progress report (the engine has
 started, the member sees "Painting…"), or at its first preview, and waits there until the gate
 is opened, a permit is free, or the job is cancelled (then the engine stops before its next
-iteration, as usual). The engine itself is the real one; only its progress callback waits.
+iteration, as usual). The engine itself is the real one; only each picture's progress
+callback waits.
 
 The gate is a folder, so jobs painted in other processes obey it too: such a process is started
 with :meth:`PaintGate.environment` by ``python -m tests.launch`` (bot or worker), which installs
@@ -14,6 +15,7 @@ the gate there.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import threading
 import time
@@ -66,41 +68,49 @@ class PaintGate:
     # -- the painter's side ---------------------------------------------------------------------
 
     def install(self) -> None:
-        """Make every later ``styleengine.stylize`` call in this process obey the gate."""
-        from styleengine import engine
+        """Make every later ``styleengine.stylize_batch`` call (``stylize`` is its batch of one)
+        in this process obey the gate."""
+        from styleengine import batch
 
-        engine.stylize = self.wrap(engine.stylize)
+        batch.stylize_batch = self.wrap(batch.stylize_batch)
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[PaintGate]:
-        from styleengine import engine
+        from styleengine import batch
 
-        real = engine.stylize
-        engine.stylize = self.wrap(real)
+        real = batch.stylize_batch
+        batch.stylize_batch = self.wrap(real)
         try:
             yield self
         finally:
-            engine.stylize = real
+            batch.stylize_batch = real
 
-    def wrap(self, stylize: Callable[..., Any]) -> Callable[..., Any]:
-        def gated(*args: Any, on_progress: Any = None, cancel: Any = None, **kwargs: Any) -> Any:
-            waited = False
-
-            def report(progress: Any) -> None:
-                nonlocal waited
-                if waited or (self.at_preview and progress.preview is None):
-                    if on_progress is not None:
-                        on_progress(progress)
-                    return
-                waited = True
-                with self._holding():  # counted as held before anyone hears of this report
-                    if on_progress is not None:
-                        on_progress(progress)
-                    self._wait(cancel)
-
-            return stylize(*args, on_progress=report, cancel=cancel, **kwargs)
+    def wrap(self, stylize_batch: Callable[..., Any]) -> Callable[..., Any]:
+        def gated(pictures: list[Any], *args: Any, **kwargs: Any) -> Any:
+            return stylize_batch([self._gated(p) for p in pictures], *args, **kwargs)
 
         return gated
+
+    def _gated(self, picture: Any) -> Any:
+        """``picture`` whose progress callback waits at the gate once."""
+        listener = picture.listener
+        waited = False
+
+        def report(progress: Any) -> None:
+            nonlocal waited
+            if waited or (self.at_preview and progress.preview is None):
+                if listener.on_progress is not None:
+                    listener.on_progress(progress)
+                return
+            waited = True
+            with self._holding():  # counted as held before anyone hears of this report
+                if listener.on_progress is not None:
+                    listener.on_progress(progress)
+                self._wait(listener.cancel)
+
+        return dataclasses.replace(
+            picture, listener=dataclasses.replace(listener, on_progress=report)
+        )
 
     @contextlib.contextmanager
     def _holding(self) -> Iterator[None]:

@@ -1,5 +1,5 @@
-"""Paint one job with the engine: the one place both painters (the bot's own threads and
-``python -m bot.worker``) call it and turn its errors into answers for the member.
+"""Paint jobs with the engine, one or a batch: the one place both painters (the bot's own
+threads and ``python -m bot.worker``) call it and turn its errors into answers for the member.
 
 Called in a worker thread, never on an event loop.
 """
@@ -10,12 +10,14 @@ import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.job import Outcome, Rendered, RunResult
 from styleengine import (
     Cancelled,
     CancelToken,
     ImageError,
+    Listener,
     OutOfMemory,
     ParamError,
     Progress,
@@ -24,6 +26,9 @@ from styleengine import (
     encode_image,
 )
 from styleengine.images import jpeg_bytes
+
+if TYPE_CHECKING:
+    from styleengine import Result
 
 log = logging.getLogger(__name__)
 
@@ -52,62 +57,91 @@ class Work:
 def paint(work: Work, *, device: str, on_progress: ProgressSink, cancel: CancelToken) -> RunResult:
     """Paint ``work`` on ``device``; every way the engine can fail becomes a :class:`RunResult`
     whose message is written for the member (the details go to the log)."""
-    size = work.params.size
+    return paint_batch([Order(work, on_progress, cancel)], device=device)[0]
+
+
+@dataclass(frozen=True)
+class Order:
+    """One job of a batch: its work, where its progress goes, and its cancel."""
+
+    work: Work
+    on_progress: ProgressSink
+    cancel: CancelToken
+
+
+def paint_batch(orders: list[Order], *, device: str) -> list[RunResult]:
+    """Paint every order on ``device``, those that can share a batch as one
+    (:func:`styleengine.stylize_batch`); each gets its own :class:`RunResult`."""
+    from styleengine import Picture, stylize_batch  # the engine (and torch) only where painted
+
+    pictures = [
+        Picture(
+            o.work.content,
+            list(o.work.styles),
+            o.work.params,
+            listener=_listener(o),
+        )
+        for o in orders
+    ]
     try:
-        rendered = _render(work, device=device, on_progress=on_progress, cancel=cancel)
-    except Cancelled:
-        return RunResult(Outcome.CANCELLED)
-    except OutOfMemory as exc:
-        if exc.foreseen:  # refused before it started: say what it needs
-            log.warning("job %s: not started, %s", work.job_id, exc.foreseen)
-            return RunResult(
-                Outcome.OUT_OF_MEMORY, message=f"The painter has too little memory: {exc.foreseen}"
-            )
-        return RunResult(
-            Outcome.OUT_OF_MEMORY, message=f"The painter ran out of memory at size {size}"
-        )
-    except (ImageError, ParamError) as exc:
-        return RunResult(Outcome.FAILED, message=f"I could not paint this: {exc}.")
-    except WeightsError:
-        log.exception("job %s: the model weights could not be loaded", work.job_id)
-        return RunResult(
-            Outcome.FAILED,
-            message="The painter is misconfigured (model weights); the operator is told.",
-        )
-    except Exception as exc:
-        log.exception("job %s: the engine failed", work.job_id)
-        return RunResult(
-            Outcome.FAILED, message=f"The painter failed ({type(exc).__name__}); please try again."
-        )
-    return RunResult(Outcome.PAINTED, rendered=rendered)
+        outcomes = stylize_batch(pictures, device=device, max_pixels=orders[0].work.max_pixels)
+    except Exception as exc:  # a failure outside any one picture: every order gets it
+        log.exception("the engine failed on a batch of %d", len(orders))
+        return [_answer(o.work, exc) for o in orders]
+    return [_answer(o.work, outcome) for o, outcome in zip(orders, outcomes, strict=True)]
 
 
-def _render(work: Work, *, device: str, on_progress: ProgressSink, cancel: CancelToken) -> Rendered:
-    from styleengine import stylize  # the engine (and torch) only where a job is painted
-
-    iterations = work.params.iterations
+def _listener(order: Order) -> Listener:
+    iterations = order.work.params.iterations
 
     def report(progress: Progress) -> None:
         preview = None
         if progress.preview is not None:
             preview = jpeg_bytes(progress.preview, quality=_PREVIEW_QUALITY)
-        on_progress(dataclasses.replace(progress, preview=None), preview)
+        order.on_progress(dataclasses.replace(progress, preview=None), preview)
 
-    result = stylize(
-        work.content,
-        list(work.styles),
-        work.params,
-        device=device,
+    return Listener(
         on_progress=report,
         progress_every=max(1, iterations // _REPORTS),
         preview_every=max(1, iterations // _PREVIEWS),
-        preview_size=work.preview_size,
-        cancel=cancel,
-        max_pixels=work.max_pixels,
+        preview_size=order.work.preview_size,
+        cancel=order.cancel,
     )
-    return Rendered(
-        image=encode_image(result.image, max_bytes=work.upload_limit),
-        elapsed=result.elapsed,
-        device=str(result.device),
-        precision=result.precision,
+
+
+def _answer(work: Work, outcome: Result | Exception) -> RunResult:
+    """The engine's result, or its failure as a message for the member."""
+    size = work.params.size
+    if not isinstance(outcome, Exception):
+        rendered = Rendered(
+            image=encode_image(outcome.image, max_bytes=work.upload_limit),
+            elapsed=outcome.elapsed,
+            device=str(outcome.device),
+            precision=outcome.precision,
+        )
+        return RunResult(Outcome.PAINTED, rendered=rendered)
+    if isinstance(outcome, Cancelled):
+        return RunResult(Outcome.CANCELLED)
+    if isinstance(outcome, OutOfMemory):
+        if outcome.foreseen:  # refused before it started: say what it needs
+            log.warning("job %s: not started, %s", work.job_id, outcome.foreseen)
+            return RunResult(
+                Outcome.OUT_OF_MEMORY,
+                message=f"The painter has too little memory: {outcome.foreseen}",
+            )
+        return RunResult(
+            Outcome.OUT_OF_MEMORY, message=f"The painter ran out of memory at size {size}"
+        )
+    if isinstance(outcome, (ImageError, ParamError)):
+        return RunResult(Outcome.FAILED, message=f"I could not paint this: {outcome}.")
+    if isinstance(outcome, WeightsError):
+        log.error("job %s: the model weights could not be loaded", work.job_id, exc_info=outcome)
+        return RunResult(
+            Outcome.FAILED,
+            message="The painter is misconfigured (model weights); the operator is told.",
+        )
+    log.error("job %s: the engine failed", work.job_id, exc_info=outcome)
+    return RunResult(
+        Outcome.FAILED,
+        message=f"The painter failed ({type(outcome).__name__}); please try again.",
     )

@@ -31,7 +31,8 @@ from bot.broker.progress import LiveReport, WorkerReport
 from bot.broker.queue import OUTAGE, stop_if_cancelled
 from bot.broker.task import Task, TaskError
 from bot.job import Outcome, RunResult
-from bot.painting.render import Work, paint
+from bot.painting.batcher import Batcher
+from bot.painting.render import Order, Work, paint
 from bot.painting.slots import DeviceSlots
 from styleengine import CancelToken, ParamError, Progress, StyleParams, __version__
 
@@ -47,12 +48,21 @@ class Refused(Exception):
 
 class Painter:
     def __init__(
-        self, redis: aioredis.Redis, *, weights: str, heartbeat: float, slots: DeviceSlots
+        self,
+        redis: aioredis.Redis,
+        *,
+        weights: str,
+        heartbeat: float,
+        slots: DeviceSlots,
+        batchers: dict[str, Batcher] | None = None,
+        largest: int | None = None,
     ) -> None:
         self.redis = redis
         self.weights = weights
         self.heartbeat = heartbeat
         self.slots = slots
+        self.batchers = batchers or {}  # by device, where jobs are painted in batches
+        self.largest = largest  # the largest size the devices' memory takes, if they limit it
 
     async def run(self, job: SaqJob, kwargs: dict[str, Any]) -> dict[str, str]:
         key = job.key
@@ -69,6 +79,9 @@ class Painter:
             params = StyleParams().with_strings(task.params)
         except ParamError as exc:
             return await self._refuse(job, f"its options do not apply here ({exc})", task)
+        if self.largest is not None and params.size > self.largest:
+            reason = f"size {params.size} is more than this GPU's memory takes ({self.largest})"
+            return await self._refuse(job, reason, task)
         inputs = await self.redis.mget([input_key(digest) for digest in task.inputs])
         if any(data is None for data in inputs):
             result = RunResult(Outcome.FAILED, message=_EXPIRED)
@@ -82,14 +95,18 @@ class Painter:
                 preview_size=task.preview_size,
                 max_pixels=task.max_pixels,
             )
-            device = await self.slots.take()
+            if self.batchers:  # the least busy device's next batch
+                device = min(self.batchers, key=lambda d: self.batchers[d].load)
+            else:
+                device = await self.slots.take()
             try:
                 log.info("job %s (run %s, attempt %d) on %s: size %d, %d iterations",
                          task.job_id, key, job.attempts, device, params.size,
                          params.iterations)  # fmt: skip
                 result = await self._paint(job, work, device)
             finally:
-                self.slots.give_back(device)
+                if not self.batchers:
+                    self.slots.give_back(device)
         await self._store(key, result)
         log.info("job %s (run %s): %s", task.job_id, key, result.outcome)
         return {"outcome": str(result.outcome)}
@@ -120,10 +137,15 @@ class Painter:
         def on_progress(progress: Progress, preview: bytes | None) -> None:  # engine thread
             loop.call_soon_threadsafe(live.update, progress, preview)
 
-        paint_it = functools.partial(
-            paint, work, device=device, on_progress=on_progress, cancel=cancel
-        )
-        painting = loop.run_in_executor(None, paint_it)
+        painting: asyncio.Future[RunResult]
+        if device in self.batchers:
+            order = Order(work, on_progress, cancel)
+            painting = asyncio.ensure_future(self.batchers[device].paint(order))
+        else:
+            paint_it = functools.partial(
+                paint, work, device=device, on_progress=on_progress, cancel=cancel
+            )
+            painting = loop.run_in_executor(None, paint_it)
         keeper = asyncio.create_task(self._keep_alive(job, live, cancel))
         try:
             return await asyncio.shield(painting)

@@ -13,6 +13,8 @@ from saq.types import Context
 
 from bot.broker.keys import FUNCTION
 from bot.broker.queue import DEQUEUE_TIMEOUT, open_queue
+from bot.painting.batcher import Batcher
+from bot.painting.capacity import free_bytes, plan, warm_up
 from bot.painting.cores import share_cores
 from bot.painting.slots import DeviceSlots
 from bot.settings import WorkerSettings
@@ -41,11 +43,13 @@ async def serve(settings: WorkerSettings) -> None:
     slots = DeviceSlots(devices, settings.workers_per_device)
     threads = share_cores(devices, slots.capacity, settings.cpu_threads)
     load_weights(settings.weights)  # fails here, not on the first job, if they are missing
+    batchers, largest = _batchers(devices, settings.batch_size)
+    concurrency = sum(b.size for b in batchers.values()) if batchers else slots.capacity
     queue = open_queue(settings.broker_url.get_secret_value())
     worker: Worker[PainterContext] = Worker(
         queue,
         functions=[(FUNCTION, paint)],
-        concurrency=slots.capacity,
+        concurrency=concurrency,
         timers={
             "sweep": max(1, round(settings.heartbeat / 2)),
             "abort": 1,
@@ -55,7 +59,7 @@ async def serve(settings: WorkerSettings) -> None:
         dequeue_timeout=DEQUEUE_TIMEOUT,
         cancellation_hard_deadline_s=30,
         metadata={
-            "slots": slots.capacity,
+            "slots": concurrency,
             "devices": list(devices),
             "engine": __version__,
             "weights": settings.weights,
@@ -64,12 +68,17 @@ async def serve(settings: WorkerSettings) -> None:
         },
     )
     worker.context["painter"] = Painter(
-        queue.redis, weights=settings.weights, heartbeat=settings.heartbeat, slots=slots
+        queue.redis,
+        weights=settings.weights,
+        heartbeat=settings.heartbeat,
+        slots=slots,
+        batchers=batchers,
+        largest=largest,
     )
     log.info(
         "worker %s: %d slot(s) on %s, engine %s, weights %s%s",
         worker.id,
-        slots.capacity,
+        concurrency,
         ", ".join(devices),
         __version__,
         settings.weights,
@@ -80,3 +89,27 @@ async def serve(settings: WorkerSettings) -> None:
         await worker.start()
     finally:
         await queue.disconnect()
+
+
+def _batchers(devices: tuple[str, ...], batch_size: int) -> tuple[dict[str, Batcher], int | None]:
+    """A batcher per device where jobs are painted in batches (every GPU unless the batch size
+    is set to 1; the CPU only when it is set above 1), each GPU warmed up first; and the largest
+    size the GPUs' memory takes (None: no limit here)."""
+    batchers: dict[str, Batcher] = {}
+    largest: int | None = None
+    for device in devices:
+        if not device.startswith("cuda"):
+            if batch_size > 1:
+                batchers[device] = Batcher(device, batch_size)
+            continue
+        seconds = warm_up(device)
+        capacity = plan(free_bytes(device), batch_size)
+        log.info("%s: warmed up in %.1f s; %s", device, seconds, capacity.describe())
+        largest = capacity.largest if largest is None else min(largest, capacity.largest)
+        if capacity.batch > 1:
+            batchers[device] = Batcher(device, capacity.batch)
+    if batchers and len(batchers) < len(devices):
+        # One way of painting per worker: the devices without batches get batches of one.
+        for device in devices:
+            batchers.setdefault(device, Batcher(device, 1))
+    return batchers, largest
