@@ -114,8 +114,9 @@ class RedisBackend:
             self._inputs_in_use.subtract(digests)
             unused = [d for d in set(digests) if self._inputs_in_use[d] <= 0]
             self._inputs_in_use = +self._inputs_in_use  # drop what reached zero
-            with contextlib.suppress(*OUTAGE):  # else they expire by themselves
-                await self.redis.delete(*(input_key(d) for d in unused))
+            if unused:  # DEL with no key is an error
+                with contextlib.suppress(*OUTAGE):  # else they expire by themselves
+                    await self.redis.delete(*(input_key(d) for d in unused))
 
     async def _run(self, job: Job, report: Reporter, inputs: JobInputs) -> RunResult:
         while True:

@@ -141,3 +141,29 @@ async def test_an_engine_error_on_a_worker_is_told_to_the_member(
         await double.post_message(alice, "!stylize", pair(double, image_bytes))
         await double.wait_for(lambda: results(double))  # the worker carries on
         assert bot.service.worker_count == 1
+
+
+async def test_a_worker_paints_the_jobs_that_wait_for_it_as_one_batch(
+    double, redis_server, workers, image_bytes, tmp_path
+):
+    # The first job holds the device (at the gate) while two more reach the worker; they wait
+    # for the next batch and are painted together, each delivered to its member.
+    gate = PaintGate(tmp_path / "gate")
+    await workers.start(gate=gate, STYLEBOT_BATCH_SIZE="3")
+    await workers.online(3)
+    settings = broker_settings(double, redis_server, default_size=64, default_iterations=12)
+    async with running(settings, double) as bot:
+        assert bot.service.backend.capacity == 3
+        members = [double.add_user(name) for name in ("alice", "bob", "carol")]
+        first = await double.post_message(members[0], "!stylize", pair(double, image_bytes))
+        await double.wait_for(lambda: gate.held() == 1)
+        for member in members[1:]:
+            await double.post_message(member, "!stylize --seed 3", pair(double, image_bytes))
+        await double.wait_for(lambda: workers.log(0).count("attempt 1) on cpu") == 3)
+        gate.open()
+        delivered = await double.wait_for(lambda: len(results(double)) == 3 and results(double))
+        await double.wait_for(lambda: not bot.service.jobs)
+    assert "painting a batch of 1" in workers.log(0)
+    assert "painting a batch of 2" in workers.log(0)
+    mentioned = {m.id for r in delivered for m in members if f"<@{m.id}>" in r.text}
+    assert mentioned == {m.id for m in members} and first.id
