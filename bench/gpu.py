@@ -53,8 +53,8 @@ def photos() -> list[Image.Image]:
     return out
 
 
-def pictures(count: int, params: StyleParams) -> list[Picture]:
-    shapes = itertools.cycle(photos())
+def pictures(count: int, params: StyleParams, square: bool = False) -> list[Picture]:
+    shapes = itertools.cycle(photos()[:1] if square else photos())
     styles = itertools.cycle([Image.open(s).convert("RGB") for s in STYLES])
     return [Picture(next(shapes), [next(styles)], params) for _ in range(count)]
 
@@ -112,6 +112,9 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=StyleParams().iterations)
     parser.add_argument("--recipe-steps", type=int, default=1000)
     parser.add_argument("--no-graphs", action="store_true", help="paint without CUDA graphs")
+    parser.add_argument(
+        "--square", action="store_true", help="every photo square (all jobs share one batch)"
+    )
     args = parser.parse_args()
     device = resolve_device(args.device)
     graphs = not args.no_graphs
@@ -125,14 +128,14 @@ def main() -> None:
         torch.cuda.reset_peak_memory_stats(device)
     rates: dict[str, float] = {}
     for count in args.jobs:
-        batch = pictures(count, params)
+        batch = pictures(count, params, args.square)
         wall = timed(device, functools.partial(paint, batch, device, graphs))
         rates[str(count)] = 60 * count / wall
         print(f"{count} jobs at once: {wall:.3f} s, {rates[str(count)]:.1f} pictures a minute")
     sequential: dict[str, float] = {}
     several = next((k for k in args.jobs if k > 1), None)
     if several is not None:
-        batch = pictures(several, params)
+        batch = pictures(several, params, args.square)
         wall = timed(device, functools.partial(paint_each, batch, device, graphs))
         sequential[str(several)] = 60 * several / wall
         print(f"{several} jobs one after the other: {wall:.3f} s, "
@@ -150,6 +153,7 @@ def main() -> None:
         "size": args.size,
         "iterations": args.iterations,
         "graphs": graphs,
+        "square": args.square,
         "first_s": first,
         "single_s": single,
         "pictures_per_min": rates,
