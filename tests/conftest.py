@@ -1,5 +1,6 @@
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,3 +20,19 @@ def paint_gate(tmp_path: Path) -> Iterator[PaintGate]:
     first progress report until the test opens the gate (tests/paint_gate.py)."""
     with PaintGate(tmp_path / "paint-gate").installed() as gate:
         yield gate
+
+
+@pytest.fixture
+def batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of every batch the engine paints in this process while the test runs."""
+    from styleengine import batch
+
+    sizes: list[int] = []
+    real = batch.Lockstep
+
+    def counting(runs: list[Any], place: Any, *, graphs: bool) -> Any:
+        sizes.append(len(runs))
+        return real(runs, place, graphs=graphs)
+
+    monkeypatch.setattr(batch, "Lockstep", counting)
+    return sizes

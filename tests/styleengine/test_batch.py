@@ -17,7 +17,6 @@ from styleengine import (
     stylize,
     stylize_batch,
 )
-from styleengine import batch as batch_module
 from styleengine.device import simulated_faults
 from styleengine.metrics import Evaluator
 
@@ -32,20 +31,6 @@ def images(data_dir) -> dict[str, Image.Image]:
         image = load_image(data_dir / f"{name}.jpg")
         out[name] = image.resize(SHAPE) if name in ("chelsea", "coffee") else image
     return out
-
-
-@pytest.fixture
-def batches(monkeypatch) -> list[int]:
-    """The size of every batch painted."""
-    sizes: list[int] = []
-    real = batch_module.Lockstep
-
-    def counting(runs, place, *, graphs):
-        sizes.append(len(runs))
-        return real(runs, place, graphs=graphs)
-
-    monkeypatch.setattr(batch_module, "Lockstep", counting)
-    return sizes
 
 
 # How far the yardstick moves when nothing but rounding differs: a start image changed by 1e-6

@@ -19,7 +19,6 @@ from styleengine import (
     stylize,
     stylize_batch,
 )
-from styleengine import batch as batch_module
 from styleengine.metrics import Evaluator
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
@@ -35,19 +34,6 @@ def images(data_dir) -> dict[str, Image.Image]:
         image = load_image(data_dir / f"{name}.jpg")
         out[name] = image.resize(SHAPE) if name in ("chelsea", "coffee") else image
     return out
-
-
-@pytest.fixture
-def batches(monkeypatch) -> list[int]:
-    sizes: list[int] = []
-    real = batch_module.Lockstep
-
-    def counting(runs, place, *, graphs):
-        sizes.append(len(runs))
-        return real(runs, place, graphs=graphs)
-
-    monkeypatch.setattr(batch_module, "Lockstep", counting)
-    return sizes
 
 
 def _relative(a: Image.Image, b: Image.Image, content: Image.Image, style: Image.Image) -> dict:

@@ -3,15 +3,12 @@ answer, progress and cancel; and a GPU's capacity planned from its free memory."
 
 import asyncio
 
-import pytest
-
 from bot.job import Outcome
 from bot.painting import batcher as batcher_module
 from bot.painting.batcher import Batcher
 from bot.painting.capacity import job_bytes, plan
 from bot.painting.render import Order, Work
 from styleengine import CancelToken, StyleParams
-from styleengine import batch as engine_batch
 
 PARAMS = StyleParams(size=64, min_size=64, iterations=6)
 
@@ -26,19 +23,6 @@ def _work(data_dir, name: str, params: StyleParams = PARAMS, content: bytes | No
         preview_size=64,
         max_pixels=10_000_000,
     )
-
-
-@pytest.fixture
-def batches(monkeypatch) -> list[int]:
-    sizes: list[int] = []
-    real = engine_batch.Lockstep
-
-    def counting(runs, place, *, graphs):
-        sizes.append(len(runs))
-        return real(runs, place, graphs=graphs)
-
-    monkeypatch.setattr(engine_batch, "Lockstep", counting)
-    return sizes
 
 
 async def test_jobs_that_wait_together_are_painted_as_one_batch(data_dir, batches):
