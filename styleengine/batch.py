@@ -10,10 +10,10 @@ a picture given later waits for the next call (a batch is formed when it starts 
 shrinks, as pictures are cancelled).
 
 No picture fails because of its neighbours: a batch that runs out of memory, or fails in any
-other way, is split in two and each half painted again, down to the picture alone, whose
-failure is then its own. On the CPU each picture's memory is held as it would be alone
-(:mod:`styleengine.memory`); a picture that does not fit beside the others waits for the next
-batch of its group.
+other way, is split in two and each half painted again from the start (its progress reports
+start again too), down to the picture alone, whose failure is then its own. On the CPU each
+picture's memory is held as it would be alone (:mod:`styleengine.memory`); a picture that does
+not fit beside the others waits for the next batch of its group.
 """
 
 from __future__ import annotations

@@ -60,18 +60,12 @@ class BatchLBFGS:
         if size % chunk:
             raise ValueError("the chunk must divide the size")
         self.chunk = chunk
-        self.sy = torch.zeros(
-            batch, history, history, device=device, dtype=dtype
-        )  # [b, i, j] = s_i . y_j
-        self.yy = torch.zeros(
-            batch, history, history, device=device, dtype=dtype
-        )  # [b, i, j] = y_i . y_j
-        self.rho = torch.zeros(
-            batch, history, device=device, dtype=dtype
-        )  # 1 / (y . s); 0 marks an empty slot
-        self.gamma = torch.ones(
-            batch, device=device, dtype=dtype
-        )  # the initial inverse Hessian's scale
+        # [b, i, j]: s_i . y_j and y_i . y_j; 1 / (y . s) by slot, 0 marking an empty slot;
+        # the initial inverse Hessian's scale.
+        self.sy = torch.zeros(batch, history, history, device=device, dtype=dtype)
+        self.yy = torch.zeros(batch, history, history, device=device, dtype=dtype)
+        self.rho = torch.zeros(batch, history, device=device, dtype=dtype)
+        self.gamma = torch.ones(batch, device=device, dtype=dtype)
         self.count = torch.zeros(batch, dtype=torch.long, device=device)  # pairs kept so far
         self.d = torch.zeros(batch, size, device=device, dtype=dtype)  # the last direction
         self.t = torch.zeros(batch, device=device, dtype=dtype)  # the last step length
@@ -130,17 +124,27 @@ class BatchLBFGS:
         used = self.history if filled is None else filled
         products = self._products(used, new).view(self.batch, used, 2, 2)
         s_dot_y, y_dot_s, y_dot_y = products[:, :, 0, 1], products[:, :, 1, 0], products[:, :, 1, 1]
-        sy, yy = self.sy[:, :used, :used], self.yy[:, :used, :used]
         took = takes.view(-1, 1)
-        sy[self.rows, :, slot] = torch.where(took, s_dot_y, sy[self.rows, :, slot])
-        sy[self.rows, slot, :] = torch.where(took, y_dot_s, sy[self.rows, slot, :])
-        yy[self.rows, :, slot] = torch.where(took, y_dot_y, yy[self.rows, :, slot])
-        yy[self.rows, slot, :] = torch.where(took, y_dot_y, yy[self.rows, slot, :])
+        self._set_cross(self.sy[:, :used, :used], slot, took, column=s_dot_y, row=y_dot_s)
+        self._set_cross(self.yy[:, :used, :used], slot, took, column=y_dot_y, row=y_dot_y)
         safe_ys = torch.where(takes, ys, torch.ones_like(ys))
         self.rho[self.rows, slot] = torch.where(takes, 1.0 / safe_ys, self.rho[self.rows, slot])
         yy_new = (y * y).sum(1)
         self.gamma.copy_(torch.where(takes, ys / torch.where(takes, yy_new, 1.0), self.gamma))
         self.count.add_(takes.long())
+
+    def _set_cross(
+        self,
+        matrix: torch.Tensor,
+        slot: torch.Tensor,
+        took: torch.Tensor,
+        *,
+        column: torch.Tensor,
+        row: torch.Tensor,
+    ) -> None:
+        """Each problem that took its new pair: ``matrix[slot]``'s column and row set."""
+        matrix[self.rows, :, slot] = torch.where(took, column, matrix[self.rows, :, slot])
+        matrix[self.rows, slot, :] = torch.where(took, row, matrix[self.rows, slot, :])
 
     def _chunks(self, used: int) -> torch.Tensor:
         """The first ``used`` slots' pairs as (batch x chunks, chunk, 2 used): s_0, y_0, s_1, ..."""

@@ -75,6 +75,7 @@ class Lockstep:
                 self.graphs,
             )
             active = step.optimize(scale, self.outcomes)
+            self.graphs = step.graphs  # an iteration that could not be captured stays eager
             images = {k: step.x[i : i + 1].detach() for i, k in enumerate(active)}
         for k in active:
             self.outcomes[k] = self.runs[k].finish(images[k], contents[k])
@@ -83,8 +84,7 @@ class Lockstep:
     def _drop_cancelled(self, active: list[int]) -> list[int]:
         for k in active:
             if self.runs[k].cancelled:
-                report = self.runs[k].report
-                self.outcomes[k] = Cancelled(report.done, report.total)
+                self.outcomes[k] = self.runs[k].stopped()
         return [k for k in active if k not in self.outcomes]
 
 
@@ -157,8 +157,7 @@ class _ScaleStep:
             return
         self.settle()
         for k in leaving:
-            report = self.runs[k].report
-            outcomes[self.ids[k]] = Cancelled(report.done, report.total)
+            outcomes[self.ids[k]] = self.runs[k].stopped()
         keep = [k for k in range(len(self.runs)) if k not in leaving]
         index = torch.tensor(keep, dtype=torch.long, device=self.x.device)
         self.runs = [self.runs[k] for k in keep]
@@ -265,7 +264,7 @@ def _select(
     if isinstance(optimizer, BatchLBFGS):
         optimizer.select(index)
         return optimizer
-    adam = torch.optim.Adam([new], **{k: v for k, v in optimizer.defaults.items()})
+    adam = torch.optim.Adam([new], **optimizer.defaults)
     state = optimizer.state.get(old)
     if state:
         adam.state[new] = {

@@ -13,6 +13,7 @@ from PIL import Image
 from styleengine.color import transfer_luminance
 from styleengine.device import Placement
 from styleengine.encoders import encoder_for
+from styleengine.errors import Cancelled
 from styleengine.images import fit_long_side, resize
 from styleengine.objective import Objective, objective_at_scale
 from styleengine.params import StyleParams
@@ -90,6 +91,10 @@ class JobRun:
     @property
     def cancelled(self) -> bool:
         return self.listener.cancel is not None and self.listener.cancel.cancelled
+
+    def stopped(self) -> Cancelled:
+        """What a cancelled run ends with: how far it got."""
+        return Cancelled(self.report.done, self.report.total)
 
     def tensor(self, image: Image.Image, size: tuple[int, int]) -> torch.Tensor:
         return to_tensor(resize(image, size)).to(self.place.device)

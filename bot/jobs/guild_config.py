@@ -220,23 +220,20 @@ class GuildConfig:
         return not self.channels or channel_id in self.channels
 
 
+def _under(ceiling: int, stored: Mapping[str, str], key: str) -> int:
+    """The server's stored value for ``key``, kept under the operator's ``ceiling``."""
+    return min(ceiling, int(stored[key])) if key in stored else ceiling
+
+
 def resolve(settings: BotSettings, stored: Mapping[str, str]) -> GuildConfig:
     """Apply a server's stored values to the bot's defaults and limits.
 
     A value that no longer fits (the operator lowered a ceiling since) is clamped, not fatal.
     """
-    max_size = settings.max_size
-    if "max-size" in stored:
-        max_size = min(max_size, int(stored["max-size"]))
-    user_limit = settings.user_limit
-    if "user-limit" in stored:
-        user_limit = min(user_limit, int(stored["user-limit"]))
-    member_storage = settings.member_storage_mb
-    if "member-storage" in stored:
-        member_storage = min(member_storage, int(stored["member-storage"]))
-    server_storage = settings.server_storage_mb
-    if "server-storage" in stored:
-        server_storage = min(server_storage, int(stored["server-storage"]))
+    max_size = _under(settings.max_size, stored, "max-size")
+    user_limit = _under(settings.user_limit, stored, "user-limit")
+    member_storage = _under(settings.member_storage_mb, stored, "member-storage")
+    server_storage = _under(settings.server_storage_mb, stored, "server-storage")
     base = settings.job_defaults()
     params, overrides = base, {}
     for name in STYLE_KNOBS:

@@ -83,8 +83,9 @@ def paint_batch(orders: list[Order], *, device: str) -> list[RunResult]:
         )
         for o in orders
     ]
+    limit = min(o.work.max_pixels for o in orders)  # no order gets a looser limit than its own
     try:
-        outcomes = stylize_batch(pictures, device=device, max_pixels=orders[0].work.max_pixels)
+        outcomes = stylize_batch(pictures, device=device, max_pixels=limit)
     except Exception as exc:  # a failure outside any one picture: every order gets it
         log.exception("the engine failed on a batch of %d", len(orders))
         return [_answer(o.work, exc) for o in orders]
