@@ -38,11 +38,15 @@ class Batcher:
     async def paint(self, order: Order) -> RunResult:
         """Paint ``order`` in one of this device's batches; cancel it with its token (the batch
         drops it before its next iteration)."""
+        return await self.submit(order)
+
+    def submit(self, order: Order) -> asyncio.Future[RunResult]:
+        """Put ``order`` in line for the next batch now; its result when painted."""
         future: asyncio.Future[RunResult] = asyncio.get_running_loop().create_future()
         self._waiting.append((order, future))
         if self._runner is None or self._runner.done():
             self._runner = asyncio.create_task(self._run())
-        return await future
+        return future
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()

@@ -139,8 +139,8 @@ class Painter:
 
         painting: asyncio.Future[RunResult]
         if device in self.batchers:
-            order = Order(work, on_progress, cancel)
-            painting = asyncio.ensure_future(self.batchers[device].paint(order))
+            # In line at once: a job logged as taken is in the device's next batch.
+            painting = self.batchers[device].submit(Order(work, on_progress, cancel))
         else:
             paint_it = functools.partial(
                 paint, work, device=device, on_progress=on_progress, cancel=cancel
