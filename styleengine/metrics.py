@@ -10,6 +10,19 @@ schedule made the picture, so that two recipes are compared by the same numbers:
   resized to as many pixels as the picture (aspect kept);
 * edge agreement: correlation of the luminance gradient magnitudes of the picture and the photo
   after a small blur (1: the photo's edges, 0: unrelated), "are the photo's structures there".
+
+and a second judge, two measures that no term of the engine's objective optimises, so that a
+recipe cannot flatter itself on them:
+
+* palette distance: sliced Wasserstein-1 distance between the RGB pixel distributions (0..1) of
+  the picture and the painting (resized as for the style distance): the mean, over
+  ``PALETTE_DIRECTIONS`` fixed unit directions of the colour cube, of the mean absolute
+  difference of the two images' sorted projections (0: the painting's colours in the painting's
+  proportions);
+* structure distance: mean absolute difference of the cosine self-similarity matrices of the
+  picture's and the photo's relu3_1 features, averaged onto a grid of ``STRUCTURE_GRID`` cells
+  on the long side (STROTSS's content term, Kolkin et al. 2019): which places look alike,
+  whatever their colours (0: the photo's layout).
 """
 
 from __future__ import annotations
@@ -24,6 +37,7 @@ from PIL import Image
 from styleengine.color import rgb_to_ycbcr
 from styleengine.images import fit_long_side, resize, same_pixels
 from styleengine.losses import gram
+from styleengine.palette import at_quantiles, sorted_projections, unit_directions
 from styleengine.tensors import to_tensor
 from styleengine.vgg import VGGEncoder
 from styleengine.weights import load_weights
@@ -31,6 +45,10 @@ from styleengine.weights import load_weights
 CONTENT_LAYER = "relu4_2"
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 EVALUATION_SIZE = 512
+STRUCTURE_LAYER = "relu3_1"
+STRUCTURE_GRID = 32
+PALETTE_DIRECTIONS = 64
+_QUANTILES = 4096  # sorted projections are compared at this many evenly spaced quantiles
 
 
 @dataclass(frozen=True)
@@ -39,6 +57,8 @@ class Distances:
     style: float
     style_by_layer: dict[str, float]
     edges: float
+    palette: float
+    structure: float
 
 
 @functools.cache
@@ -51,6 +71,32 @@ def _features(image: Image.Image, size: tuple[int, int]) -> dict[str, torch.Tens
     x = to_tensor(resize(image.convert("RGB"), size))
     with torch.no_grad():
         return _encoder().forward(x.float(), frozenset((*STYLE_LAYERS, CONTENT_LAYER)))
+
+
+def _quantiles(image: Image.Image, size: tuple[int, int]) -> torch.Tensor:
+    pixels = to_tensor(resize(image.convert("RGB"), size)).float().flatten(2)[0]  # (3, N)
+    return at_quantiles(
+        sorted_projections(pixels, unit_directions(PALETTE_DIRECTIONS, 0)), _QUANTILES
+    )
+
+
+def palette_distance(
+    picture: Image.Image,
+    size: tuple[int, int],
+    painting: Image.Image,
+    painting_size: tuple[int, int],
+) -> float:
+    """Sliced Wasserstein-1 distance of the two images' RGB pixels (0..1) at these sizes."""
+    return float((_quantiles(picture, size) - _quantiles(painting, painting_size)).abs().mean())
+
+
+def _self_similarity(features: torch.Tensor) -> torch.Tensor:
+    height, width = features.shape[-2:]
+    scale = STRUCTURE_GRID / max(height, width)
+    grid = (max(1, round(height * scale)), max(1, round(width * scale)))
+    cells = F.adaptive_avg_pool2d(features.float(), grid).flatten(2)[0].T  # (cells, C)
+    cells = F.normalize(cells, dim=1)
+    return cells @ cells.T
 
 
 def _edges(image: Image.Image, size: tuple[int, int]) -> torch.Tensor:
@@ -79,7 +125,8 @@ class Evaluator:
         size = fit_long_side(picture.size, self.size)
         x = _features(picture, size)
         c = _features(content, size)
-        s = _features(style, same_pixels(style.size, size[0] * size[1]))
+        painting_size = same_pixels(style.size, size[0] * size[1])
+        s = _features(style, painting_size)
         content_d = float((x[CONTENT_LAYER] - c[CONTENT_LAYER]).pow(2).sum())
         content_d /= float(c[CONTENT_LAYER].pow(2).sum())
         by_layer = {}
@@ -88,4 +135,10 @@ class Evaluator:
             by_layer[name] = float((gram(x[name]) - target).pow(2).sum() / target.pow(2).sum())
         edges = _correlation(_edges(picture, size), _edges(content, size))
         style_d = sum(by_layer.values()) / len(by_layer)
-        return Distances(content_d, style_d, by_layer, edges)
+        palette = palette_distance(picture, size, style, painting_size)
+        structure = float(
+            (_self_similarity(x[STRUCTURE_LAYER]) - _self_similarity(c[STRUCTURE_LAYER]))
+            .abs()
+            .mean()
+        )
+        return Distances(content_d, style_d, by_layer, edges, palette, structure)

@@ -21,6 +21,7 @@ from torch import nn
 from styleengine.color import match_histogram
 from styleengine.images import same_pixels
 from styleengine.losses import ContentLoss, Moments, StyleLoss, TVLoss, moments
+from styleengine.palette import PaletteLoss
 from styleengine.params import StyleParams
 
 # A picture resized to (width, height) as a tensor on the run's device.
@@ -50,7 +51,7 @@ class LayerTerms(nn.Module):
 
 
 class PixelTerm(nn.Module):
-    """A loss on the picture's pixels (the total variation)."""
+    """A loss on the picture's pixels (the total variation, the palette)."""
 
     def __init__(self, loss: nn.Module) -> None:
         super().__init__()
@@ -59,6 +60,13 @@ class PixelTerm(nn.Module):
     def forward(self, feats: Features, image: torch.Tensor) -> torch.Tensor:
         value: torch.Tensor = self.loss(image)
         return value
+
+
+class Off(nn.Module):
+    """A term that is not wanted in this run (weight 0): 0, at no cost."""
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        return image.new_zeros((), dtype=torch.float32)
 
 
 @dataclass(frozen=True)
@@ -121,12 +129,20 @@ def objective_at_scale(
     height, width = content.shape[-2:]
     style_pixels = width * height * params.style_scale**2
     per_style: list[tuple[float, dict[str, Moments]]] = []
+    # The painting's colours are part of its style (so "More style" brings more of them),
+    # wanted unless the member asked for the photo's.
+    palette_weight = 0.0
+    if params.preserve_color == "none":
+        palette_weight = params.palette_weight * params.style_weight
+    palettes: list[tuple[float, torch.Tensor]] = []
     for weight, painting in paintings:
         style_t = place(painting, same_pixels(painting.size, style_pixels, min_side=16))
         if params.preserve_color == "histogram":
             style_t = match_histogram(style_t, content)
         feats = encode(style_t, frozenset(style_layers))
         per_style.append((weight, {n: moments(feats[n]) for n in style_layers}))
+        if palette_weight > 0:
+            palettes.append((weight, style_t))
     style_losses: dict[str, nn.Module] = {}
     for name in style_layers:
         target = Moments.blend([(w, stats[name]) for w, stats in per_style])
@@ -136,11 +152,17 @@ def objective_at_scale(
         style_losses[name] = loss
     content_terms = LayerTerms(dict(content_losses), content_layers)
     style_terms = LayerTerms(style_losses, style_layers)
+    palette: nn.Module = Off()
+    if palette_weight > 0:
+        palette = PaletteLoss(palettes, (width, height), pixel_mask)
+        if params.style_norm == "photo":
+            palette.measure_from(content)
     return Objective(
         [
             Weighted("content", params.content_weight * content_boost, content_terms,
                      content_terms.norm),
             Weighted("style", params.style_weight, style_terms, style_terms.norm),
+            Weighted("palette", palette_weight, PixelTerm(palette)),
             Weighted("tv", params.tv_weight, PixelTerm(TVLoss())),
         ]
     )  # fmt: skip

@@ -60,6 +60,15 @@ class StyleParams:
         lo=0,
         hi=1e9,
     )
+    palette_weight: float = knob_field(
+        0.25,
+        "the painting's palette, as a share of the style weight: a sliced Wasserstein distance "
+        "of the picture's colours to the painting's, counting 1 where the photo starts (off "
+        "with --preserve-color)",
+        parse_float,
+        lo=0,
+        hi=1e4,
+    )
     tv_weight: float = knob_field(
         1.0, "weight of the total-variation (smoothness) loss", parse_float, lo=0, hi=1e6
     )

@@ -24,6 +24,7 @@ from styleengine.params import Knob, flag_name
 STYLE_KNOBS = (
     "content_weight",
     "style_weight",
+    "palette_weight",
     "tv_weight",
     "iterations",
     "size",

@@ -145,7 +145,7 @@ def test_progress_cadence_eta_and_previews(images):
     assert max(seen[1].preview.size) == 32
     assert all(p.eta is not None and p.eta >= 0 for p in seen) and seen[-1].eta == 0
     assert seen[-1].elapsed >= seen[0].elapsed and seen[-1].fraction == 1.0
-    assert set(seen[0].losses) == {"content", "style", "tv", "total"}
+    assert set(seen[0].losses) == {"content", "style", "palette", "tv", "total"}
 
 
 def test_adam_and_noise_init_are_reproducible_with_a_seed(images):

@@ -1,10 +1,13 @@
 """The quality benchmark's evaluator: what its three numbers say about known pictures."""
 
 import pytest
+import torch
 from PIL import Image, ImageFilter
 
 from styleengine import StyleParams, load_image, stylize
+from styleengine.images import fit_long_side
 from styleengine.metrics import STYLE_LAYERS, Evaluator
+from styleengine.tensors import to_image, to_tensor
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +37,27 @@ def test_the_painting_itself_is_at_zero_style_distance(evaluator, images):
     painting = images["starry_night"]
     d = evaluator.distances(painting, images["chelsea"], painting)
     assert d.style == pytest.approx(0.0, abs=1e-6)
+
+
+def test_the_second_judge_sees_colours_apart_from_layout(evaluator, images):
+    photo, painting = images["chelsea"], images["the_scream"]
+    at_photo = evaluator.distances(photo, photo, painting)
+    assert at_photo.structure == pytest.approx(0.0, abs=1e-6)
+    assert evaluator.distances(painting, photo, painting).palette == pytest.approx(0.0, abs=1e-6)
+    # The painting's pixels (at the size the judge sees) shuffled: its palette, none of its
+    # (or the photo's) layout.
+    small = to_tensor(painting.resize(fit_long_side(painting.size, evaluator.size)))
+    order = torch.randperm(small[0, 0].numel(), generator=torch.Generator().manual_seed(0))
+    shuffled = to_image(small.flatten(2)[..., order].view_as(small))
+    d_shuffled = evaluator.distances(shuffled, photo, painting)
+    assert d_shuffled.palette < 0.2 * at_photo.palette
+    assert d_shuffled.structure > 0.1
+    # The photo in grey: the same layout, not the same colours.
+    grey = photo.convert("L").convert("RGB")
+    d_grey = evaluator.distances(grey, photo, painting)
+    other = evaluator.distances(images["coffee"].resize(photo.size), photo, painting)
+    assert d_grey.structure < 0.3 * other.structure
+    assert d_grey.palette > 0.5 * at_photo.palette
 
 
 def test_another_photo_is_far_in_content_and_in_edges(evaluator, images):

@@ -56,5 +56,11 @@ def test_at_the_photo_the_content_term_is_zero_and_each_style_layer_counts_one(d
     assert float(values["content"]) == pytest.approx(0.0, abs=1e-6)
     # Normalised by the photo's own distance: every style layer counts 1 where the photo starts.
     assert float(values["style"]) == pytest.approx(len(params.style_layers), rel=1e-3)
-    expected = params.style_weight * 1.0 + params.tv_weight * float(values["tv"])
+    # So does the palette, where it is wanted.
+    assert float(values["palette"]) == pytest.approx(1.0, rel=1e-3) or params.palette_weight == 0
+    expected = (
+        params.style_weight * 1.0
+        + params.style_weight * params.palette_weight * float(values["palette"])
+        + params.tv_weight * float(values["tv"])
+    )
     assert float(values["total"]) == pytest.approx(expected, rel=1e-4)

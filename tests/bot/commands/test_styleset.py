@@ -218,7 +218,12 @@ async def test_slash_options_autocomplete_keys_and_presets(server, image_bytes):
     await say(double, admin, "!styleset preset add starry", [style])
     await say(double, admin, "!styleset preset add stripes", [style])
     keys = await double.autocomplete(admin, "styleset", "key", "weig", subcommand=("set",))
-    assert [c["value"] for c in keys] == ["content-weight", "style-weight", "tv-weight"]
+    assert [c["value"] for c in keys] == [
+        "content-weight",
+        "style-weight",
+        "palette-weight",
+        "tv-weight",
+    ]
     keys = await double.autocomplete(admin, "styleset", "key", "size", subcommand=("reset",))
     assert [c["value"] for c in keys] == ["size", "max-size"]
     names = await double.autocomplete(server.member, "stylize", "preset", "st")

@@ -19,7 +19,7 @@ def settings() -> BotSettings:
 
 def test_keys_are_the_flag_names_and_cover_the_issue(settings):
     assert set(GUILD_KEYS) == {
-        "content-weight", "style-weight", "tv-weight", "iterations", "size",
+        "content-weight", "style-weight", "palette-weight", "tv-weight", "iterations", "size",
         "preserve-color", "optimizer", "user-limit", "max-size", "channels", "timelapse",
         "member-storage", "server-storage",
     }  # fmt: skip
