@@ -11,7 +11,7 @@ from bench.pairs import Row
 from styleengine.metrics import Distances
 
 TILE = 240
-CAPTION = 36
+CAPTION = 52
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -28,7 +28,7 @@ def _thumb(image: Image.Image) -> Image.Image:
 
 
 def captioned_row(items: list[tuple[Image.Image, str]]) -> Image.Image:
-    """Pictures side by side in TILE-wide cells, each with a caption of up to two lines."""
+    """Pictures side by side in TILE-wide cells, each with a caption of up to three lines."""
     thumbs = [(_thumb(image), caption) for image, caption in items]
     height = max(t.height for t, _ in thumbs)
     row = Image.new("RGB", (len(thumbs) * (TILE + 6) - 6, height + CAPTION), "white")
@@ -36,13 +36,16 @@ def captioned_row(items: list[tuple[Image.Image, str]]) -> Image.Image:
     for i, (thumb, caption) in enumerate(thumbs):
         x = i * (TILE + 6)
         row.paste(thumb, (x + (TILE - thumb.width) // 2, (height - thumb.height) // 2))
-        for j, line in enumerate(caption.splitlines()[:2]):
+        for j, line in enumerate(caption.splitlines()[:3]):
             draw.text((x + 2, height + 2 + 16 * j), line, fill="black", font=_font(13))
     return row
 
 
 def _figures(d: Distances) -> str:
-    return f"content {d.content:.3f}  style {d.style:.4f}\nedges {d.edges:.2f}"
+    return (
+        f"content {d.content:.3f}  style {d.style:.4f}\n"
+        f"palette {d.palette:.4f}  structure {d.structure:.4f}\nedges {d.edges:.2f}"
+    )
 
 
 def contact_row(row: Row, ours: Image.Image, reference: Image.Image) -> Image.Image:
@@ -52,7 +55,7 @@ def contact_row(row: Row, ours: Image.Image, reference: Image.Image) -> Image.Im
             (content, Path(row.pair.content).stem),
             (style, Path(row.pair.style).stem),
             (ours, "ours: " + _figures(row.ours)),
-            (reference, "reference: " + _figures(row.reference)),
+            (reference, f"{row.reference_name}: " + _figures(row.reference)),
         ]
     )
 

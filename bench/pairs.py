@@ -12,6 +12,9 @@ from styleengine import load_image
 from styleengine.metrics import Distances
 
 IMAGES = Path(__file__).resolve().parent / "images"
+# NNST's published butterfly in The Starry Night (SOURCES.md there): a higher anchor than the
+# 2015 recipe, shown beside ours on the contact sheet.
+ANCHORS = Path(__file__).resolve().parent / "anchors" / "nnst"
 
 # Four photos (a portrait, a cat, a cup, a launch pad) and seven paintings, several with large
 # objects in them (a figure, ships, waves), not only texture.
@@ -31,16 +34,19 @@ PAIRS = (
 class Pair:
     content: str
     style: str
+    folder: Path = IMAGES
 
     @property
     def name(self) -> str:
         return f"{Path(self.content).stem}__{Path(self.style).stem}"
 
     def images(self) -> tuple[Image.Image, Image.Image]:
-        return load_image(IMAGES / self.content), load_image(IMAGES / self.style)
+        return load_image(self.folder / self.content), load_image(self.folder / self.style)
 
 
 ALL_PAIRS = tuple(Pair(c, s) for c, s in PAIRS)
+NNST_PAIR = Pair("butterfly.png", "starry_night_nnst.jpg", ANCHORS)
+NNST_OUTPUT = ANCHORS / "nnst_output.png"
 
 
 @dataclass(frozen=True)
@@ -50,3 +56,4 @@ class Row:
     reference: Distances
     seconds: float
     reference_seconds: float | None  # STEPS x the measured time per step, None if not timed
+    reference_name: str = "reference"

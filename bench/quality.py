@@ -22,37 +22,32 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
-import statistics
 import sys
 import time
 from pathlib import Path
 
-import torch
 from PIL import Image
 
 HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))
 
-from bench.bench import machine  # noqa: E402
 from bench.contact_sheet import captioned_row, contact_row, stack  # noqa: E402
-from bench.pairs import ALL_PAIRS, Pair, Row  # noqa: E402
+from bench.pairs import ALL_PAIRS, NNST_OUTPUT, NNST_PAIR, Pair, Row  # noqa: E402
 from bench.plain_gatys import STEPS  # noqa: E402
+from bench.quality_report import report  # noqa: E402
 from bench.reference_store import (  # noqa: E402
     REFERENCE,
     import_reference,
     load_reference,
     rebuild_reference,
     reference_seconds_per_step,
+    rescore_reference,
 )
 from styleengine import StyleParams, load_image, stylize  # noqa: E402
 from styleengine.encoders import encoder_for  # noqa: E402
-from styleengine.metrics import EVALUATION_SIZE, Distances, Evaluator  # noqa: E402
+from styleengine.metrics import Distances, Evaluator  # noqa: E402
 from styleengine.params import knobs  # noqa: E402
-
-GOAL = 0.85  # ours at most this times the reference's distance, both of them
-
 
 # -- ours ------------------------------------------------------------------------------------------
 
@@ -84,11 +79,16 @@ def strength_strip(pair: Pair, params: StyleParams, weights: list[float], path: 
         image, seconds = paint(pair, params.replace(style_weight=weight))
         d = evaluator.distances(image, content, style)
         items.append(
-            (image, f"--style-weight {weight:g}\ncontent {d.content:.2f} style {d.style:.3f}")
+            (
+                image,
+                f"--style-weight {weight:g}\ncontent {d.content:.2f} style {d.style:.3f}\n"
+                f"palette {d.palette:.3f}",
+            )
         )
         print(
             f"style weight {weight:g}: content {d.content:.3f}, style {d.style:.4f}, "
-            f"edges {d.edges:.2f}, {seconds:.1f} s",
+            f"palette {d.palette:.4f}, structure {d.structure:.4f}, edges {d.edges:.2f}, "
+            f"{seconds:.1f} s",
             flush=True,
         )
     items.append((style, f"{Path(pair.style).stem} (painting)"))
@@ -96,49 +96,19 @@ def strength_strip(pair: Pair, params: StyleParams, weights: list[float], path: 
     print(f"strip: {path}")
 
 
-# -- the report ------------------------------------------------------------------------------------
-
-
-def report(rows: list[Row], params: StyleParams) -> None:
-    print()
-    print(f"machine: {machine(torch.device('cpu'))}")
-    print(f"ours: {_changed(params)}; evaluator: fp32, caffe VGG19, {EVALUATION_SIZE} px")
-    print()
-    print(
-        "| pair | content: ours / ref (ratio) | style: ours / ref (ratio) "
-        "| edges: ours / ref | ours s | ref s | speed |"
+def _anchor_row(params: StyleParams, evaluator: Evaluator, out: Path) -> Row:
+    """NNST's butterfly: ours beside NNST's published picture, on both judges."""
+    image, seconds = paint(NNST_PAIR, params)
+    image.save(out / "anchor.png")
+    content, style = NNST_PAIR.images()
+    return Row(
+        NNST_PAIR,
+        evaluator.distances(image, content, style),
+        evaluator.distances(load_image(NNST_OUTPUT), content, style),
+        seconds,
+        None,
+        reference_name="NNST",
     )
-    print("|---|---|---|---|---|---|---|")
-    for r in rows:
-        rc, rs = r.ours.content / r.reference.content, r.ours.style / r.reference.style
-        ref_s = "-" if r.reference_seconds is None else f"{r.reference_seconds:.0f}"
-        speed = "-" if r.reference_seconds is None else f"1/{r.reference_seconds / r.seconds:.0f}"
-        print(
-            f"| {r.pair.name} | {r.ours.content:.3f} / {r.reference.content:.3f} ({rc:.2f}) "
-            f"| {r.ours.style:.4f} / {r.reference.style:.4f} ({rs:.2f}) "
-            f"| {r.ours.edges:.2f} / {r.reference.edges:.2f} | {r.seconds:.1f} | {ref_s} "
-            f"| {speed} |"
-        )
-    content = [r.ours.content / r.reference.content for r in rows]
-    style = [r.ours.style / r.reference.style for r in rows]
-    both = sum(c <= GOAL and s <= GOAL for c, s in zip(content, style, strict=True))
-    print()
-    print(
-        f"ratio to the reference, geometric mean: content {_gmean(content):.2f}, style "
-        f"{_gmean(style):.2f}; worst: content {max(content):.2f}, style {max(style):.2f}; "
-        f"both at most {GOAL}: {both} of {len(rows)} pairs"
-    )
-    timed = [r for r in rows if r.reference_seconds is not None]
-    if timed:
-        ratio = min(r.reference_seconds / r.seconds for r in timed)  # type: ignore[operator]
-        print(
-            f"speed: ours within 1/{ratio:.0f} of the reference recipe's time on every timed "
-            f"pair (reference: {STEPS} x its measured fp32 s/step on this machine)"
-        )
-
-
-def _gmean(values: list[float]) -> float:
-    return math.exp(statistics.fmean(math.log(v) for v in values))
 
 
 def main() -> None:
@@ -161,6 +131,18 @@ def main() -> None:
     parser.add_argument("--sheet", type=Path, help="also write all pairs' rows to this file")
     parser.add_argument("--rebuild-reference", action="store_true")
     parser.add_argument("--force", action="store_true", help="rebuild references that exist")
+    parser.add_argument(
+        "--rescore-reference",
+        action="store_true",
+        help="measure the stored reference outputs again (after the evaluator changed)",
+    )
+    anchor_choice = parser.add_mutually_exclusive_group()
+    anchor_choice.add_argument(
+        "--no-anchor", action="store_true", help="leave out NNST's butterfly (bench/anchors/)"
+    )
+    anchor_choice.add_argument(
+        "--anchor-only", action="store_true", help="paint NNST's butterfly alone (no pairs)"
+    )
     parser.add_argument("--import-reference", type=Path, metavar="DIR")
     parser.add_argument(
         "--strip",
@@ -189,6 +171,9 @@ def main() -> None:
     if args.import_reference:
         import_reference(args.import_reference, pairs, evaluator)
         return
+    if args.rescore_reference:
+        rescore_reference(pairs, evaluator)
+        return
 
     names = {k.name for k in knobs()}
     changes = dict(item.split("=", 1) for item in args.set)
@@ -199,6 +184,8 @@ def main() -> None:
         weights = [float(w) for w in args.strip_weights.split(",")]
         strength_strip(pairs[0], params, weights, args.strip)
         return
+    if args.anchor_only:
+        pairs = []
     references = load_reference()["pairs"]
     if missing := [p.name for p in pairs if p.name not in references]:
         parser.error(f"no reference for {missing}: run --rebuild-reference first")
@@ -232,11 +219,16 @@ def main() -> None:
             f"style {row.ours.style:.4f} (ref {row.reference.style:.4f}), {seconds:.1f} s",
             flush=True,
         )
+    anchor = None
+    if not args.no_anchor:
+        anchor = _anchor_row(params, evaluator, out)
+        image = load_image(out / "anchor.png")
+        sheets.append(contact_row(anchor, image, load_image(NNST_OUTPUT)))
     all_rows = stack(sheets)
     all_rows.save(out / "sheet.png")
     if args.sheet:
         all_rows.save(args.sheet, quality=90)
-    report(rows, params)
+    report(rows, _changed(params), anchor)
     print(f"\nsheets: {out}/")
 
 

@@ -1,7 +1,8 @@
 """The reference's store: the plain 2015 recipe's outputs and distances (``bench/reference/``),
 kept because they take 15 to 60 CPU minutes a pair; made (``--rebuild-reference``, resumable,
-one pair at a time), adopted from elsewhere (``--import-reference``), read, and the recipe's
-time per step measured on the day's machine."""
+one pair at a time), adopted from elsewhere (``--import-reference``), measured again after the
+evaluator changed (``--rescore-reference``), read, and the recipe's time per step measured on
+the day's machine."""
 
 from __future__ import annotations
 
@@ -118,6 +119,21 @@ def import_reference(folder: Path, pairs: list[Pair], evaluator: Evaluator) -> N
             f"{known.get('bf16_steps', 0)} of its steps under bf16 autocast, the rest fp32",
         )
         print(f"{pair.name}: imported")
+    save_reference(data)
+
+
+def rescore_reference(pairs: list[Pair], evaluator: Evaluator) -> None:
+    """Measure the stored outputs again with today's evaluator (after it changed)."""
+    data = load_reference()
+    for pair in pairs:
+        entry = data["pairs"].get(pair.name)
+        if entry is None:
+            print(f"{pair.name}: no stored output")
+            continue
+        content, style = pair.images()
+        image = load_image(REFERENCE / entry["output"])
+        entry["distances"] = asdict(evaluator.distances(image, content, style))
+        print(f"{pair.name}: measured again", flush=True)
     save_reference(data)
 
 

@@ -5,8 +5,9 @@ import pytest
 from PIL import Image
 
 from bench.contact_sheet import contact_row
-from bench.pairs import ALL_PAIRS, IMAGES, Row
+from bench.pairs import ALL_PAIRS, IMAGES, NNST_OUTPUT, NNST_PAIR, Row
 from bench.plain_gatys import PlainGatys
+from bench.quality_report import meets_targets, ratios
 from bench.reference_store import REFERENCE, load_reference
 from styleengine import load_image
 from styleengine.metrics import EVALUATION_SIZE, Distances, Evaluator
@@ -42,11 +43,13 @@ def test_the_stored_reference_covers_every_pair_and_is_measured_by_todays_evalua
     assert again.content == pytest.approx(kept.content, rel=1e-3)
     assert again.style == pytest.approx(kept.style, rel=1e-3)
     assert again.edges == pytest.approx(kept.edges, rel=1e-3)
+    assert again.palette == pytest.approx(kept.palette, rel=1e-3)
+    assert again.structure == pytest.approx(kept.structure, rel=1e-3)
 
 
 def test_a_contact_row_shows_content_style_ours_and_reference():
     pair = ALL_PAIRS[0]
-    d = Distances(0.5, 0.05, {}, 0.7)
+    d = Distances(0.5, 0.05, {}, 0.7, 0.04, 0.1)
     ours = Image.new("RGB", (512, 512), "red")
     row = contact_row(Row(pair, d, d, 10.0, None), ours, Image.new("RGB", (512, 512), "blue"))
     assert row.width > 4 * 200
@@ -54,3 +57,19 @@ def test_a_contact_row_shows_content_style_ours_and_reference():
     cell = row.width // 4
     assert row.getpixel((2 * cell + cell // 2, 50)) == (255, 0, 0)
     assert row.getpixel((3 * cell + cell // 2, 50)) == (0, 0, 255)
+
+
+def test_targets_hold_only_when_both_judges_agree():
+    pair = ALL_PAIRS[0]
+    ref = Distances(1.0, 0.1, {}, 0.5, 0.05, 0.1)
+    good = Distances(0.8, 0.08, {}, 0.7, 0.05, 0.1)
+    assert meets_targets(Row(pair, good, ref, 1.0, None))
+    # Closer in Gram statistics but further from the painting's palette: not met.
+    off_palette = Distances(0.8, 0.05, {}, 0.7, 0.051, 0.1)
+    assert not meets_targets(Row(pair, off_palette, ref, 1.0, None))
+    assert ratios(Row(pair, off_palette, ref, 1.0, None))["style"] == pytest.approx(0.5)
+
+
+def test_the_nnst_anchor_is_in_the_clone():
+    content, painting = NNST_PAIR.images()
+    assert content.size == (768, 768) and painting.width > 0 and NNST_OUTPUT.is_file()
