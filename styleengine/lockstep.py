@@ -60,17 +60,16 @@ class Lockstep:
             active = self._drop_cancelled(active)
             if not active:
                 break
-            setups = {k: self.runs[k].scale_setup(scale, size) for k in active}
-            contents = {k: setups[k][0] for k in active}
-            start = [self.runs[k].initial(contents[k], images.get(k)) for k in active]
-            masks = [setups[k][1] for k in active]
+            setups = {k: self.runs[k].scale_setup(scale, size, images.get(k)) for k in active}
+            contents = {k: setups[k].content for k in active}
+            masks = [setups[k].mask for k in active]
             step = _ScaleStep(
                 [self.runs[k] for k in active],
                 active,
-                torch.cat(start),
+                torch.cat([setups[k].start for k in active]),
                 torch.cat([contents[k] for k in active]),
                 masks,
-                [setups[k][2] for k in active],
+                [setups[k].objective for k in active],
                 self.place,
                 self.graphs,
             )

@@ -21,6 +21,7 @@ from torch import nn
 from styleengine.color import match_histogram
 from styleengine.images import same_pixels
 from styleengine.losses import ContentLoss, Moments, StyleLoss, TVLoss, moments
+from styleengine.neighbours import NEIGHBOUR_LAYERS, NeighbourLoss, nearest
 from styleengine.palette import PaletteLoss
 from styleengine.params import StyleParams
 
@@ -110,11 +111,14 @@ def objective_at_scale(
     encode: Encode,
     pixel_mask: torch.Tensor | None = None,
     content_boost: float = 1.0,
+    start: torch.Tensor | None = None,
 ) -> Objective:
     """The objective for a picture the size of ``content`` (the photo at this scale): the
     photo's features as the content targets; the paintings' statistics, blended by their
     weights, as the style targets (each painting resized to as many pixels as the picture times
-    ``style_scale``); with ``pixel_mask``, the style counted only where it is white."""
+    ``style_scale``); with ``pixel_mask``, the style counted only where it is white. With
+    ``--style-loss nn``, the deeper style layers' targets are the painting's nearest neighbours
+    of the features of ``start`` (where the picture starts at this scale; the photo if None)."""
     content_layers = dict(params.content_layers)
     style_layers = dict(params.style_layers)
     wanted = frozenset(content_layers) | frozenset(style_layers)
@@ -129,6 +133,10 @@ def objective_at_scale(
     height, width = content.shape[-2:]
     style_pixels = width * height * params.style_scale**2
     per_style: list[tuple[float, dict[str, Moments]]] = []
+    neighbour_layers = frozenset(style_layers) & NEIGHBOUR_LAYERS
+    if params.style_loss != "nn":
+        neighbour_layers = frozenset()
+    painting_feats: list[Features] = []
     # The painting's colours are part of its style (so "More style" brings more of them),
     # wanted unless the member asked for the photo's.
     palette_weight = 0.0
@@ -141,12 +149,20 @@ def objective_at_scale(
             style_t = match_histogram(style_t, content)
         feats = encode(style_t, frozenset(style_layers))
         per_style.append((weight, {n: moments(feats[n]) for n in style_layers}))
+        if neighbour_layers and weight > 0:
+            painting_feats.append({n: feats[n] for n in neighbour_layers})
         if palette_weight > 0:
             palettes.append((weight, style_t))
+    start_feats = encode(content if start is None else start, neighbour_layers)
     style_losses: dict[str, nn.Module] = {}
     for name in style_layers:
+        if name in neighbour_layers:
+            targets = nearest(start_feats[name], [f[name] for f in painting_feats])
+            style_losses[name] = NeighbourLoss(targets, layer_masks[name])
+            continue
         target = Moments.blend([(w, stats[name]) for w, stats in per_style])
-        loss = StyleLoss(params.style_loss, target, layer_masks[name])
+        kind = "gram" if params.style_loss == "nn" else params.style_loss
+        loss = StyleLoss(kind, target, layer_masks[name])
         if params.style_norm == "photo":
             loss.measure_from(content_feats[name])
         style_losses[name] = loss

@@ -36,7 +36,7 @@ Pooling = Literal["max", "avg"]
 ColorMode = Literal["none", "luminance", "histogram"]
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
 StyleNorm = Literal["photo", "painting"]
-StyleLossKind = Literal["gram", "mean-cov", "w2"]
+StyleLossKind = Literal["gram", "mean-cov", "w2", "nn"]
 
 
 @dataclass(frozen=True)
@@ -84,8 +84,9 @@ class StyleParams:
     )
     style_loss: StyleLossKind = choice_field(
         "gram",
-        "style statistics matched: Gram matrices (Gatys), channel means and covariances, or the "
-        "Wasserstein-2 distance of their Gaussian fits (about twice as slow)",
+        "style statistics matched: Gram matrices (Gatys), channel means and covariances, the "
+        "Wasserstein-2 distance of their Gaussian fits (about twice as slow), or nn: real "
+        "pieces of the painting as targets at relu3_1 and relu4_1 (nearest neighbours, NNST)",
         StyleLossKind,
     )
     style_norm: StyleNorm = choice_field(

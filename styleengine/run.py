@@ -53,6 +53,16 @@ def wanted_layers(params: StyleParams) -> frozenset[str]:
     return frozenset(name for name, _ in params.content_layers + params.style_layers)
 
 
+@dataclass(frozen=True)
+class ScaleSetup:
+    """One picture's part of a scale: the photo, the mask, the start and the objective."""
+
+    content: torch.Tensor
+    mask: torch.Tensor | None
+    start: torch.Tensor
+    objective: Objective
+
+
 class JobRun:
     """The state of one picture while it is painted."""
 
@@ -106,12 +116,14 @@ class JobRun:
 
     @torch.no_grad()
     def scale_setup(
-        self, scale: int, size: tuple[int, int]
-    ) -> tuple[torch.Tensor, torch.Tensor | None, Objective]:
-        """The photo at this scale, the mask (if any) and the objective."""
+        self, scale: int, size: tuple[int, int], previous: torch.Tensor | None
+    ) -> ScaleSetup:
+        """The photo at this scale, the mask (if any), where the picture starts (from the
+        coarser scale's ``previous`` picture) and the objective."""
         self.place.claim(size[0] * size[1])
         content = self.tensor(self.content, size)
         pixel_mask = None if self.mask is None else self.tensor(self.mask, size)
+        start = self.initial(content, previous)
         # From coarse_content at the coarsest scale down to 1 at the finest, geometrically.
         finer = len(self.sizes) - 1 - scale
         boost = self.params.coarse_content ** (finer / max(1, len(self.sizes) - 1))
@@ -123,8 +135,9 @@ class JobRun:
             encode=self.features,
             pixel_mask=pixel_mask,
             content_boost=boost,
+            start=start,
         )
-        return content, pixel_mask, objective
+        return ScaleSetup(content, pixel_mask, start, objective)
 
     def initial(self, content: torch.Tensor, previous: torch.Tensor | None) -> torch.Tensor:
         """Where a scale starts: the coarser scale's picture brought up (with the photo's detail
