@@ -22,6 +22,7 @@ from pathlib import Path
 from styleengine.allocator import release_free_memory
 from styleengine.errors import OutOfMemory
 from styleengine.images import fit_long_side
+from styleengine.neighbours import SEARCH_VALUES
 from styleengine.params import StyleParams
 
 LBFGS_HISTORY = 50  # entries L-BFGS keeps (the engine's history_size)
@@ -38,6 +39,13 @@ _ACTIVATION_BYTES_PER_PIXEL = {"bf16": 2100, "fp32": 3600}
 # twice, not measured.
 _STYLE_BYTES_PER_PIXEL = {"bf16": 1100, "fp32": 2200}
 _FIXED_BYTES = 96 * 2**20
+# --style-loss nn (styleengine/neighbours.py), counted from its tensors' sizes, not fitted: the
+# painting's relu3_1 and relu4_1 vectors in fp32, twice (as found and centred), 192 bytes a
+# painting pixel, and one block of similarities while searching; the picture's targets in fp32,
+# 96 bytes a pixel, while it optimises.
+_NEIGHBOUR_STYLE_BYTES_PER_PIXEL = 192
+_NEIGHBOUR_TARGET_BYTES_PER_PIXEL = 96
+_NEIGHBOUR_SEARCH_BYTES = 4 * SEARCH_VALUES
 MEMINFO = Path("/proc/meminfo")
 # A container's memory limit and use (cgroup v2, else v1): a job must fit under it too.
 CGROUP_LIMITS = (
@@ -69,8 +77,14 @@ def estimate_job_bytes(
     if params.optimizer != "lbfgs":
         entries = 1  # Adam's two moments: about one entry's worth
     per_pixel = _ACTIVATION_BYTES_PER_PIXEL[precision] + entries * _HISTORY_BYTES_PER_PIXEL
+    style_per_pixel = _STYLE_BYTES_PER_PIXEL[precision]
+    searching = 0
+    if params.style_loss == "nn":
+        per_pixel += _NEIGHBOUR_TARGET_BYTES_PER_PIXEL
+        style_per_pixel += _NEIGHBOUR_STYLE_BYTES_PER_PIXEL
+        searching = _NEIGHBOUR_SEARCH_BYTES
     optimising = pixels * per_pixel
-    reading_style = pixels * params.style_scale**2 * _STYLE_BYTES_PER_PIXEL[precision]
+    reading_style = pixels * params.style_scale**2 * style_per_pixel + searching
     decoded = sum(3 * w * h for w, h in (content_size, *(styles or [content_size])))
     return _FIXED_BYTES + decoded + math.ceil(max(optimising, reading_style))
 

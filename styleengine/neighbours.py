@@ -30,7 +30,7 @@ NEIGHBOUR_LAYERS = frozenset({"relu3_1", "relu4_1"})
 SCALE = 0.1
 # Similarities computed at once: a (picture positions x painting positions) block of at most
 # this many fp32 values (256 MiB), however large the painting.
-_BLOCK = 2**26
+SEARCH_VALUES = 2**26
 
 
 def _positions(features: torch.Tensor) -> torch.Tensor:
@@ -48,7 +48,7 @@ def nearest(picture: torch.Tensor, paintings: list[torch.Tensor]) -> torch.Tenso
     pool = torch.cat([_positions(p) for p in paintings])  # (M, C)
     keys = _centred_unit(pool)
     queries = _centred_unit(_positions(picture))
-    rows = max(1, _BLOCK // keys.shape[0])
+    rows = max(1, SEARCH_VALUES // keys.shape[0])
     best = torch.cat([(chunk @ keys.T).argmax(1) for chunk in torch.split(queries, rows)])
     height, width = picture.shape[-2:]
     return pool[best].T.reshape(1, -1, height, width)

@@ -135,3 +135,16 @@ def test_the_painting_counts_at_its_scaled_size_and_every_decoded_image_counts(f
         host.hold(scaled, (512, 512), precision="bf16", styles=painting),
     ):
         pass
+
+
+def test_neighbour_targets_count_their_search_and_their_targets():
+    gram = StyleParams(size=1024)
+    nn = gram.replace(style_loss="nn")
+    plain = estimate_job_bytes(gram, (1024, 1024), precision="bf16")
+    more = estimate_job_bytes(nn, (1024, 1024), precision="bf16")
+    assert more - plain >= 1024 * 1024 * 96  # the picture's targets, at least
+    # A painting read at 4x the picture's side: its vectors and the search dominate.
+    big = estimate_job_bytes(nn.replace(style_scale=4), (1024, 1024), precision="bf16")
+    assert big - estimate_job_bytes(gram.replace(style_scale=4), (1024, 1024), precision="bf16") > (
+        16 * 1024 * 1024 * 192
+    )
