@@ -78,7 +78,7 @@ def test_each_picture_of_a_batch_is_the_one_it_is_alone(images, batches):
     # The mask kept the photo where it is black.
     right = together[2].image.crop((SHAPE[0] // 2 + 4, 0, SHAPE[0], SHAPE[1]))
     photo = images["coffee"].crop((SHAPE[0] // 2 + 4, 0, SHAPE[0], SHAPE[1]))
-    assert list(right.getdata()) == list(photo.getdata())
+    assert right.tobytes() == photo.tobytes()
 
 
 def test_adam_batches_too(images, batches):
