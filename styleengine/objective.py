@@ -153,7 +153,9 @@ def objective_at_scale(
             painting_feats.append({n: feats[n] for n in neighbour_layers})
         if palette_weight > 0:
             palettes.append((weight, style_t))
-    start_feats = encode(content if start is None else start, neighbour_layers)
+    start_feats: Features = {}
+    if neighbour_layers:
+        start_feats = encode(content if start is None else start, neighbour_layers)
     style_losses: dict[str, nn.Module] = {}
     for name in style_layers:
         if name in neighbour_layers:

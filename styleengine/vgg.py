@@ -69,8 +69,10 @@ class VGGEncoder(nn.Module):
         self.eval()
 
     def forward(self, image: torch.Tensor, wanted: frozenset[str]) -> dict[str, torch.Tensor]:
-        x = self.normalize(image)
         out: dict[str, torch.Tensor] = {}
+        if not wanted:
+            return out  # nothing asked: no pass through the network
+        x = self.normalize(image)
         remaining = len(wanted)
         for name, layer in self.layers.items():
             x = layer(x)

@@ -64,3 +64,26 @@ def test_at_the_photo_the_content_term_is_zero_and_each_style_layer_counts_one(d
         + params.tv_weight * float(values["tv"])
     )
     assert float(values["total"]) == pytest.approx(expected, rel=1e-4)
+
+
+@pytest.mark.parametrize(("style_loss", "passes"), [("gram", 2), ("nn", 3)])
+def test_building_a_scale_runs_the_network_only_for_what_it_needs(data_dir, style_loss, passes):
+    params = StyleParams(size=48, style_loss=style_loss)
+    encoder = encoder_for("caffe", "max", params.deepest_layer, (), "cpu")
+    asked: list[frozenset[str]] = []
+
+    def encode(image, wanted):
+        asked.append(wanted)
+        return encoder(image.contiguous(memory_format=torch.channels_last), wanted)
+
+    photo = to_tensor(resize(load_image(data_dir / "chelsea.jpg"), (48, 32)))
+    paintings = [(1.0, load_image(data_dir / "starry_night.jpg"))]
+    place = lambda image, size: to_tensor(resize(image, size))  # noqa: E731
+    objective_at_scale(params, photo, paintings, place=place, encode=encode, start=photo)
+    # The photo, the painting and, for neighbour targets only, the start: never an empty pass.
+    assert len(asked) == passes and all(asked)
+    # And the encoder itself makes no pass when nothing is asked of it.
+    calls = []
+    handle = encoder.layers["conv1_1"].register_forward_hook(lambda *a: calls.append(1))
+    assert encoder(photo, frozenset()) == {} and not calls
+    handle.remove()
