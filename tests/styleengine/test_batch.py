@@ -13,12 +13,12 @@ from styleengine import (
     Picture,
     StyleParams,
     batch_key,
-    load_image,
     stylize,
     stylize_batch,
 )
 from styleengine.device import simulated_faults
 from styleengine.metrics import Evaluator
+from tests.styleengine.samples import samples
 
 SMALL = StyleParams(size=96, min_size=48, iterations=24)  # two scales: 48 and 96 px
 SHAPE = (96, 64)
@@ -26,11 +26,7 @@ SHAPE = (96, 64)
 
 @pytest.fixture(scope="module")
 def images(data_dir) -> dict[str, Image.Image]:
-    out = {}
-    for name in ("chelsea", "coffee", "starry_night", "the_scream"):
-        image = load_image(data_dir / f"{name}.jpg")
-        out[name] = image.resize(SHAPE) if name in ("chelsea", "coffee") else image
-    return out
+    return samples(data_dir, SHAPE)
 
 
 # How far the yardstick moves when nothing but rounding differs: a start image changed by 1e-6

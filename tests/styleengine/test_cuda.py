@@ -15,11 +15,11 @@ from styleengine import (
     OutOfMemory,
     Picture,
     StyleParams,
-    load_image,
     stylize,
     stylize_batch,
 )
 from styleengine.metrics import Evaluator
+from tests.styleengine.samples import samples
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
@@ -29,11 +29,7 @@ SHAPE = (512, 384)
 
 @pytest.fixture(scope="module")
 def images(data_dir) -> dict[str, Image.Image]:
-    out = {}
-    for name in ("chelsea", "coffee", "starry_night", "the_scream"):
-        image = load_image(data_dir / f"{name}.jpg")
-        out[name] = image.resize(SHAPE) if name in ("chelsea", "coffee") else image
-    return out
+    return samples(data_dir, SHAPE)
 
 
 def _relative(a: Image.Image, b: Image.Image, content: Image.Image, style: Image.Image) -> dict:
