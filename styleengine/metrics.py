@@ -11,8 +11,10 @@ schedule made the picture, so that two recipes are compared by the same numbers:
 * edge agreement: correlation of the luminance gradient magnitudes of the picture and the photo
   after a small blur (1: the photo's edges, 0: unrelated), "are the photo's structures there".
 
-and a second judge, two measures that no term of the engine's objective optimises, so that a
-recipe cannot flatter itself on them:
+and a second judge, two measures of another kind than the first judge's (the engine's own
+objective is Gram and feature distances). Its palette term (``styleengine.palette``) is close
+kin to the palette distance (its own directions, YCbCr, squares, block means), so that number is
+read beside the first judge and the contact sheet, never alone:
 
 * palette distance: sliced Wasserstein-1 distance between the RGB pixel distributions (0..1) of
   the picture and the painting (resized as for the style distance): the mean, over
