@@ -12,19 +12,19 @@ from __future__ import annotations
 import torch
 
 # ITU-R BT.601 full-range RGB <-> YCbCr (as used by JPEG).
-_RGB_TO_YCBCR = torch.tensor(
+RGB_TO_YCBCR = torch.tensor(
     [[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]]
 )
 _CHROMA_OFFSET = torch.tensor([0.0, 0.5, 0.5]).view(1, 3, 1, 1)
 
 
 def rgb_to_ycbcr(image: torch.Tensor) -> torch.Tensor:
-    m = _RGB_TO_YCBCR.to(image)
+    m = RGB_TO_YCBCR.to(image)
     return torch.einsum("ij,bjhw->bihw", m, image) + _CHROMA_OFFSET.to(image)
 
 
 def ycbcr_to_rgb(image: torch.Tensor) -> torch.Tensor:
-    m = torch.linalg.inv(_RGB_TO_YCBCR).to(image)
+    m = torch.linalg.inv(RGB_TO_YCBCR).to(image)
     return torch.einsum("ij,bjhw->bihw", m, image - _CHROMA_OFFSET.to(image))
 
 

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from styleengine.color import rgb_to_ycbcr
+from styleengine.color import RGB_TO_YCBCR
 
 DIRECTIONS = 8
 _SEED = 1508
@@ -59,7 +59,7 @@ def at_quantiles(sorted_values: torch.Tensor, count: int) -> torch.Tensor:
 
 def sorted_projections(pixels: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
     """``pixels`` (3, N) projected on ``directions`` (D, 3), each row sorted: (D, N)."""
-    return torch.sort(directions.to(pixels) @ pixels, dim=1).values
+    return torch.sort(directions @ pixels, dim=1).values
 
 
 def block(size: tuple[int, int]) -> int:
@@ -68,11 +68,11 @@ def block(size: tuple[int, int]) -> int:
 
 
 def _colour_pixels(image: torch.Tensor, k: int) -> torch.Tensor:
-    """(1, 3, H, W) RGB in 0..1 -> (3, N) YCbCr pixels in fp32, averaged over k x k blocks."""
+    """(1, 3, H, W) RGB in 0..1 -> (3, N) RGB pixels in fp32, averaged over k x k blocks."""
     image = image.float()
     if k > 1:
         image = F.avg_pool2d(image, k, ceil_mode=True)
-    return rgb_to_ycbcr(image).flatten(2)[0]
+    return image.flatten(2)[0]
 
 
 class PaletteLoss(nn.Module):
@@ -97,7 +97,12 @@ class PaletteLoss(nn.Module):
         (width, height); ``mask``: (1, 1, H, W), the style counted where it is above 0.5."""
         super().__init__()
         device = paintings[0][1].device
-        self.register_buffer("directions", unit_directions(directions, _SEED).to(device))
+        # Directions in YCbCr, applied to RGB pixels through the conversion matrix (YCbCr's
+        # offsets shift a projection of the picture and of the painting alike, so they drop
+        # out): a buffer on the device, nothing copied to it per iteration (a CUDA graph could
+        # not capture the copy).
+        in_ycbcr = unit_directions(directions, _SEED) @ RGB_TO_YCBCR
+        self.register_buffer("directions", in_ycbcr.to(device))
         self.block = block(size)
         positions = None
         count = math.ceil(size[0] / self.block) * math.ceil(size[1] / self.block)
