@@ -96,12 +96,11 @@ def strength_strip(pair: Pair, params: StyleParams, weights: list[float], path: 
     print(f"strip: {path}")
 
 
-def _anchor_row(params: StyleParams, evaluator: Evaluator, out: Path) -> Row:
+def _anchor_row(params: StyleParams, evaluator: Evaluator) -> tuple[Row, Image.Image]:
     """NNST's butterfly: ours beside NNST's published picture, on both judges."""
     image, seconds = paint(NNST_PAIR, params)
-    image.save(out / "anchor.png")
     content, style = NNST_PAIR.images()
-    return Row(
+    row = Row(
         NNST_PAIR,
         evaluator.distances(image, content, style),
         evaluator.distances(load_image(NNST_OUTPUT), content, style),
@@ -109,6 +108,7 @@ def _anchor_row(params: StyleParams, evaluator: Evaluator, out: Path) -> Row:
         None,
         reference_name="NNST",
     )
+    return row, image
 
 
 def main() -> None:
@@ -221,8 +221,8 @@ def main() -> None:
         )
     anchor = None
     if not args.no_anchor:
-        anchor = _anchor_row(params, evaluator, out)
-        image = load_image(out / "anchor.png")
+        anchor, image = _anchor_row(params, evaluator)
+        image.save(out / "anchor.png")
         sheets.append(contact_row(anchor, image, load_image(NNST_OUTPUT)))
     all_rows = stack(sheets)
     all_rows.save(out / "sheet.png")
