@@ -55,7 +55,7 @@ def load_image(
         image.seek(0)
         image.load()
         image = ImageOps.exif_transpose(image)
-        return _to_rgb(image)
+        return to_rgb(image)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise ImageError(f"{name} is damaged or truncated ({exc})") from exc
 
@@ -91,7 +91,8 @@ def _open(source: bytes | str | Path | BinaryIO, name: str) -> Image.Image:
         raise ImageError(f"{name} is damaged or truncated ({exc})") from exc
 
 
-def _to_rgb(image: Image.Image) -> Image.Image:
+def to_rgb(image: Image.Image) -> Image.Image:
+    """``image`` as RGB: transparency flattened on white, wide greyscale brought to 8 bits."""
     mode = image.mode
     if mode == "RGB":
         return image
