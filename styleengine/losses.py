@@ -227,3 +227,20 @@ class TVLoss(nn.Module):
         dx = image[..., :, 1:] - image[..., :, :-1]
         dy = image[..., 1:, :] - image[..., :-1, :]
         return dx.float().pow(2).mean() + dy.float().pow(2).mean()
+
+
+class TemporalLoss(nn.Module):
+    """Mean squared difference to the previous frame's picture moved onto this one (``target``),
+    counted where the motion is ``reliable`` (1) and not where it is not (0): a clip's frames
+    keep their strokes where the scene keeps its things (Ruder et al. 2016, eq. 7)."""
+
+    target: torch.Tensor
+    reliable: torch.Tensor
+
+    def __init__(self, target: torch.Tensor, reliable: torch.Tensor) -> None:
+        super().__init__()
+        self.register_buffer("target", target.float())
+        self.register_buffer("reliable", reliable.float())
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        return (self.reliable * (image.float() - self.target).pow(2)).mean()

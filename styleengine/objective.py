@@ -20,7 +20,7 @@ from torch import nn
 
 from styleengine.color import match_histogram
 from styleengine.images import same_pixels
-from styleengine.losses import ContentLoss, Moments, StyleLoss, TVLoss, moments
+from styleengine.losses import ContentLoss, Moments, StyleLoss, TemporalLoss, TVLoss, moments
 from styleengine.neighbours import NEIGHBOUR_LAYERS, NeighbourLoss, nearest
 from styleengine.palette import PaletteLoss
 from styleengine.params import StyleParams
@@ -30,6 +30,8 @@ Place = Callable[[Image.Image, tuple[int, int]], torch.Tensor]
 # An image tensor's features at the named layers.
 Encode = Callable[[torch.Tensor, frozenset[str]], dict[str, torch.Tensor]]
 Features = dict[str, torch.Tensor]
+# A painting's tensor and features at one size, kept for a clip's frames: (painting, size) -> ...
+PaintingCache = dict[tuple[int, tuple[int, int]], tuple[torch.Tensor, Features]]
 
 
 class LayerTerms(nn.Module):
@@ -112,13 +114,18 @@ def objective_at_scale(
     pixel_mask: torch.Tensor | None = None,
     content_boost: float = 1.0,
     start: torch.Tensor | None = None,
+    temporal: tuple[torch.Tensor, torch.Tensor] | None = None,
+    painting_cache: PaintingCache | None = None,
 ) -> Objective:
     """The objective for a picture the size of ``content`` (the photo at this scale): the
     photo's features as the content targets; the paintings' statistics, blended by their
     weights, as the style targets (each painting resized to as many pixels as the picture times
     ``style_scale``); with ``pixel_mask``, the style counted only where it is white. With
     ``--style-loss nn``, the deeper style layers' targets are the painting's nearest neighbours
-    of the features of ``start`` (where the picture starts at this scale; the photo if None)."""
+    of the features of ``start`` (where the picture starts at this scale; the photo if None).
+    ``temporal`` (a clip's frame after the first): the previous frame's picture moved onto this
+    one and where that can be trusted, held by a "temporal" term. ``painting_cache`` keeps each
+    painting's features between calls (a clip's frames share them)."""
     content_layers = dict(params.content_layers)
     style_layers = dict(params.style_layers)
     wanted = frozenset(content_layers) | frozenset(style_layers)
@@ -143,11 +150,19 @@ def objective_at_scale(
     if params.preserve_color == "none":
         palette_weight = params.palette_weight * params.style_weight
     palettes: list[tuple[float, torch.Tensor]] = []
-    for weight, painting in paintings:
-        style_t = place(painting, same_pixels(painting.size, style_pixels, min_side=16))
-        if params.preserve_color == "histogram":
-            style_t = match_histogram(style_t, content)
-        feats = encode(style_t, frozenset(style_layers))
+    for index, (weight, painting) in enumerate(paintings):
+        painting_size = same_pixels(painting.size, style_pixels, min_side=16)
+        kept = None
+        if painting_cache is not None and params.preserve_color != "histogram":
+            kept = painting_cache.get((index, painting_size))
+        if kept is None:
+            style_t = place(painting, painting_size)
+            if params.preserve_color == "histogram":
+                style_t = match_histogram(style_t, content)
+            kept = (style_t, encode(style_t, frozenset(style_layers)))
+            if painting_cache is not None and params.preserve_color != "histogram":
+                painting_cache[(index, painting_size)] = kept
+        style_t, feats = kept
         per_style.append((weight, {n: moments(feats[n]) for n in style_layers}))
         if neighbour_layers and weight > 0:
             painting_feats.append({n: feats[n] for n in neighbour_layers})
@@ -175,12 +190,15 @@ def objective_at_scale(
         palette = PaletteLoss(palettes, (width, height), pixel_mask)
         if params.style_norm == "photo":
             palette.measure_from(content)
-    return Objective(
-        [
-            Weighted("content", params.content_weight * content_boost, content_terms,
-                     content_terms.norm),
-            Weighted("style", params.style_weight, style_terms, style_terms.norm),
-            Weighted("palette", palette_weight, PixelTerm(palette)),
-            Weighted("tv", params.tv_weight, PixelTerm(TVLoss())),
-        ]
-    )  # fmt: skip
+    terms = [
+        Weighted("content", params.content_weight * content_boost, content_terms,
+                 content_terms.norm),
+        Weighted("style", params.style_weight, style_terms, style_terms.norm),
+        Weighted("palette", palette_weight, PixelTerm(palette)),
+        Weighted("tv", params.tv_weight, PixelTerm(TVLoss())),
+    ]  # fmt: skip
+    if temporal is not None:
+        terms.append(
+            Weighted("temporal", params.temporal_weight, PixelTerm(TemporalLoss(*temporal)))
+        )
+    return Objective(terms)

@@ -143,6 +143,22 @@ class StyleParams:
         lo=16,
         hi=4096,
     )
+    frame_iterations: int = knob_field(
+        10,
+        "clips: iterations of each frame after the first, at the finest scale only (it starts "
+        "from the frame before, moved along the motion)",
+        parse_int,
+        lo=1,
+        hi=10_000,
+    )
+    temporal_weight: float = knob_field(
+        100.0,
+        "clips: how firmly a frame keeps the frame before where the scene only moved "
+        "(0: each frame painted on its own, which flickers)",
+        parse_float,
+        lo=0,
+        hi=1e7,
+    )
     seed: int = knob_field(0, "random seed", parse_int, lo=0, hi=2**31 - 1)
     precision: Precision = choice_field(
         "auto", "arithmetic: auto = bf16/fp16 where the device is fast at it", Precision
@@ -235,6 +251,11 @@ class StyleParams:
 
     def scale_iterations(self) -> tuple[int, ...]:
         return tuple(n for _, n in self.schedule())
+
+    def later_frames(self) -> StyleParams:
+        """How a clip's frames after the first are painted: ``frame_iterations`` at the finest
+        scale alone (they start from a finished picture)."""
+        return self.replace(iterations=self.frame_iterations, min_size=self.size)
 
     @property
     def deepest_layer(self) -> str:

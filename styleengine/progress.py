@@ -23,6 +23,10 @@ class Progress:
     elapsed: float  # seconds
     eta: float | None  # seconds left, None until measurable
     preview: Image.Image | None = None
+    # A clip's frame (1-based) and its frames; 0 for a still. In a clip's reports the iterations,
+    # the time and the ETA count over the whole clip, the scale and size are the frame's.
+    frame: int = 0
+    frames: int = 0
 
     @property
     def loss(self) -> float:

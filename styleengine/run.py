@@ -15,7 +15,7 @@ from styleengine.device import Placement
 from styleengine.encoders import encoder_for
 from styleengine.errors import Cancelled
 from styleengine.images import fit_long_side, resize
-from styleengine.objective import Objective, objective_at_scale
+from styleengine.objective import Objective, PaintingCache, objective_at_scale
 from styleengine.params import StyleParams
 from styleengine.progress import Listener
 from styleengine.reporter import Reporter
@@ -54,6 +54,16 @@ def wanted_layers(params: StyleParams) -> frozenset[str]:
 
 
 @dataclass(frozen=True)
+class WarmStart:
+    """A clip's frame after the first: the frame before's picture moved along the motion onto
+    this one (where it starts, and what the temporal term holds it to), and where the motion can
+    be trusted; both (1, C, H, W) at the finest scale, on the run's device."""
+
+    picture: torch.Tensor
+    reliable: torch.Tensor
+
+
+@dataclass(frozen=True)
 class ScaleSetup:
     """One picture's part of a scale: the photo, the mask, the start and the objective."""
 
@@ -75,6 +85,9 @@ class JobRun:
         blend: tuple[float, ...],
         mask: Image.Image | None,
         listener: Listener,
+        *,
+        warm: WarmStart | None = None,
+        painting_cache: PaintingCache | None = None,
     ) -> None:
         self.params = params
         self.place = place
@@ -83,6 +96,8 @@ class JobRun:
         self.blend = blend
         self.mask = mask
         self.listener = listener
+        self.warm = warm
+        self.painting_cache = painting_cache
         self.wanted = wanted_layers(params)
         self.dtype = place.autocast_dtype or torch.float32
         self.encoder = encoder_of(params, place)
@@ -123,7 +138,12 @@ class JobRun:
         self.place.claim(size[0] * size[1])
         content = self.tensor(self.content, size)
         pixel_mask = None if self.mask is None else self.tensor(self.mask, size)
-        start = self.initial(content, previous)
+        temporal = None
+        if self.warm is None:
+            start = self.initial(content, previous)
+        else:
+            start = _at(self.warm.picture, content)
+            temporal = (start, _at(self.warm.reliable, content))
         # From coarse_content at the coarsest scale down to 1 at the finest, geometrically.
         finer = len(self.sizes) - 1 - scale
         boost = self.params.coarse_content ** (finer / max(1, len(self.sizes) - 1))
@@ -136,6 +156,8 @@ class JobRun:
             pixel_mask=pixel_mask,
             content_boost=boost,
             start=start,
+            temporal=temporal,
+            painting_cache=self.painting_cache,
         )
         return ScaleSetup(content, pixel_mask, start, objective)
 
@@ -176,3 +198,11 @@ class JobRun:
         preview = to_image(image)
         long_side = min(self.report.preview_size, max(preview.size))
         return resize(preview, fit_long_side(preview.size, long_side))
+
+
+def _at(image: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """``image`` at the size of ``like``, on its device."""
+    image = image.to(like.device)
+    if image.shape[-2:] == like.shape[-2:]:
+        return image
+    return F.interpolate(image, size=like.shape[-2:], mode="area")
