@@ -89,7 +89,7 @@ def outcome(double: DiscordDouble, command: StoredMessage) -> list[tuple[str, st
     finals = []
     for reply in double.replies_to(command.id):
         text = reply.text
-        if reply.attachments and "here is your picture" in text:
+        if reply.attachments and ("here is your picture" in text or "here is your clip" in text):
             finals.append(("done", ""))
         elif " failed: " in text:
             finals.append(("failed", text.split(" failed: ", 1)[1][:60]))

@@ -25,6 +25,29 @@ class JobState(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class ClipSummary:
+    """What was taken of a member's GIF or video when it came in (for the member's eyes)."""
+
+    frames: int
+    seconds: float  # of the clip painted
+    trimmed: bool  # its end was cut at the server's limit
+    thinned: bool  # its frame rate was lowered to the server's frame limit
+    video: bool  # a video (the answer is a video too), not an animated picture
+
+    def describe(self, limits: tuple[int, int]) -> str:
+        """In words, with the server's (frames, seconds) limits where they cut it."""
+        frames, seconds = limits
+        text = f"{'Video' if self.video else 'Animated picture'}: {self.frames} frames, " \
+            f"{self.seconds:.1f} s"  # fmt: skip
+        cuts = []
+        if self.trimmed:
+            cuts.append(f"cut to the first {seconds} s")
+        if self.thinned:
+            cuts.append(f"frame rate lowered to fit {frames} frames")
+        return text + (f" ({'; '.join(cuts)}: this server's limits)" if cuts else "")
+
+
+@dataclass(frozen=True)
 class InputImage:
     """An input downloaded and checked once when the job was asked for (CDN links expire). Its
     bytes travel with it until the job is in the journal; then it is *shelved* (``data`` is
@@ -35,10 +58,13 @@ class InputImage:
     size: tuple[int, int]
     digest: str  # sha256 of the bytes: the store keeps them under it
     data: bytes | None = None
+    clip: ClipSummary | None = field(default=None, compare=False)  # when it came in as a clip
 
     @classmethod
-    def of(cls, name: str, data: bytes, size: tuple[int, int]) -> InputImage:
-        return cls(name, size, hashlib.sha256(data).hexdigest(), data)
+    def of(
+        cls, name: str, data: bytes, size: tuple[int, int], clip: ClipSummary | None = None
+    ) -> InputImage:
+        return cls(name, size, hashlib.sha256(data).hexdigest(), data, clip)
 
     def shelved(self) -> InputImage:
         return dataclasses.replace(self, data=None)
@@ -66,6 +92,7 @@ class Rendered:
     elapsed: float
     device: str
     precision: str
+    frames: int = 0  # a painted clip's frames (its image a GIF, WebP or MP4); 0 for a still
 
 
 TIMELAPSE_FRAMES = 24  # previews a job keeps for its timelapse (a run makes about a dozen)
@@ -91,6 +118,7 @@ class Job:
     preset: str | None = None  # the server's style preset this job used, if any
     gallery: str | None = None  # the built-in style (bot.gallery) this job used, if any
     timelapse: bool = False  # the member (or the server) wants the previews as an animation
+    clip_note: str | None = None  # what was taken of a member's clip, said while it waits
     command_message_id: int | None = None  # the member's text command, replied to
     status_message_id: int | None = None
     id: str = field(default_factory=new_job_id)

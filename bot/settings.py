@@ -197,6 +197,39 @@ class BotSettings(PainterSettings):
         10.0, ge=0.1, le=3600, description="seconds over which command_rate is counted"
     )
     max_presets: int = Field(25, ge=0, le=1000, description="style presets one server may keep")
+    clip_frames: int = Field(
+        48,
+        ge=1,
+        le=1000,
+        description="most frames of a GIF or video painted; a clip with more in its time has "
+        "its frame rate lowered (each frame costs about a sixth of a still picture)",
+    )
+    clip_seconds: int = Field(
+        10, ge=1, le=600, description="most seconds of a GIF or video painted; the rest is cut"
+    )
+    clip_size: int = Field(
+        256,
+        ge=16,
+        le=4096,
+        description="largest --size of a GIF or video (its frames are painted one after another)",
+    )
+    media_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        (
+            "cdn.discordapp.com",
+            "media.discordapp.net",
+            "images-ext-1.discordapp.net",
+            "images-ext-2.discordapp.net",
+        ),
+        description="Discord's hosts a GIF picked from Discord's GIF picker (a link whose "
+        "embed carries the clip) is fetched from, over https, comma-separated; nothing else is",
+    )
+
+    @field_validator("media_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip().lower() for part in value.split(",") if part.strip())
+        return value
 
     @model_validator(mode="after")
     def _check_style_limits(self) -> BotSettings:

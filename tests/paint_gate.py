@@ -70,20 +70,31 @@ class PaintGate:
     def install(self) -> None:
         """Make every later ``styleengine.stylize_batch`` call (``stylize`` is its batch of one)
         in this process obey the gate."""
-        from styleengine import batch
+        from styleengine import batch, sequence
 
         batch.stylize_batch = self.wrap(batch.stylize_batch)
+        sequence.stylize_clip = self.wrap_clip(sequence.stylize_clip)
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[PaintGate]:
-        from styleengine import batch
+        from styleengine import batch, sequence
 
-        real = batch.stylize_batch
+        real, real_clip = batch.stylize_batch, sequence.stylize_clip
         batch.stylize_batch = self.wrap(real)
+        sequence.stylize_clip = self.wrap_clip(real_clip)
         try:
             yield self
         finally:
-            batch.stylize_batch = real
+            batch.stylize_batch, sequence.stylize_clip = real, real_clip
+
+    def wrap_clip(self, stylize_clip: Callable[..., Any]) -> Callable[..., Any]:
+        """``styleengine.sequence.stylize_clip`` obeying the gate (a clip is one job)."""
+
+        def gated(*args: Any, **kwargs: Any) -> Any:
+            kwargs["on_progress"] = self._report(kwargs.get("on_progress"), kwargs.get("cancel"))
+            return stylize_clip(*args, **kwargs)
+
+        return gated
 
     def wrap(self, stylize_batch: Callable[..., Any]) -> Callable[..., Any]:
         def gated(pictures: list[Any], *args: Any, **kwargs: Any) -> Any:
@@ -94,23 +105,30 @@ class PaintGate:
     def _gated(self, picture: Any) -> Any:
         """``picture`` whose progress callback waits at the gate once."""
         listener = picture.listener
+        report = self._report(listener.on_progress, listener.cancel)
+        return dataclasses.replace(
+            picture, listener=dataclasses.replace(listener, on_progress=report)
+        )
+
+    def _report(
+        self, on_progress: Callable[[Any], None] | None, cancel: Any
+    ) -> Callable[[Any], None]:
+        """``on_progress`` that waits at the gate once (with its report heard first)."""
         waited = False
 
         def report(progress: Any) -> None:
             nonlocal waited
             if waited or (self.at_preview and progress.preview is None):
-                if listener.on_progress is not None:
-                    listener.on_progress(progress)
+                if on_progress is not None:
+                    on_progress(progress)
                 return
             waited = True
             with self._holding():  # counted as held before anyone hears of this report
-                if listener.on_progress is not None:
-                    listener.on_progress(progress)
-                self._wait(listener.cancel)
+                if on_progress is not None:
+                    on_progress(progress)
+                self._wait(cancel)
 
-        return dataclasses.replace(
-            picture, listener=dataclasses.replace(listener, on_progress=report)
-        )
+        return report
 
     @contextlib.contextmanager
     def _holding(self) -> Iterator[None]:

@@ -16,10 +16,12 @@ from PIL import Image
 
 from bot.job import Outcome, Rendered, RunResult
 from styleengine import EncodedImage
+from styleengine.clips import first_frame
 
 log = logging.getLogger(__name__)
 
 PICTURE_FORMATS = ("png", "webp", "jpeg")  # what the engine encodes a picture as
+CLIP_FORMATS = ("gif", "webp", "mp4")  # and a painted clip
 
 
 class MalformedOutcome(ValueError):
@@ -35,6 +37,7 @@ class OutcomeRecord:
     elapsed: float = 0.0
     device: str | None = None
     precision: str | None = None
+    frames: int = 0
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -53,6 +56,7 @@ def outcome_fields(result: RunResult) -> dict[str, bytes | str]:
             elapsed=rendered.elapsed,
             device=rendered.device,
             precision=rendered.precision,
+            frames=rendered.frames,
         )
         fields["data"] = rendered.image.data
     fields["meta"] = record.to_json()
@@ -78,7 +82,10 @@ def result_of(fields: dict[bytes, bytes], *, max_bytes: int) -> RunResult:
 
 def _rendered(meta: dict[str, object], picture: bytes | None, max_bytes: int) -> Rendered:
     fmt, size, elapsed = meta.get("format"), meta.get("size"), meta.get("elapsed", 0.0)
-    if fmt not in PICTURE_FORMATS:
+    frames = meta.get("frames", 0)
+    if not isinstance(frames, int) or not 0 <= frames <= 10_000:
+        raise MalformedOutcome(f"its frame count {frames!r} is not one")
+    if fmt not in (CLIP_FORMATS if frames else PICTURE_FORMATS):
         raise MalformedOutcome(f"its picture's format {fmt!r} is not one the engine writes")
     if not (isinstance(size, list) and len(size) == 2
             and all(isinstance(n, int) and 0 < n <= 65535 for n in size)):  # fmt: skip
@@ -88,15 +95,18 @@ def _rendered(meta: dict[str, object], picture: bytes | None, max_bytes: int) ->
     if not picture or len(picture) > max_bytes:
         raise MalformedOutcome(f"its picture has {len(picture or b'')} bytes (at most {max_bytes})")
     try:
-        with Image.open(io.BytesIO(picture), formats=[str(fmt).upper()]) as opened:
-            if opened.size != tuple(size):
-                raise MalformedOutcome(f"its picture is {opened.size}, not the {size} it says")
+        if frames:
+            shown = first_frame(picture).size
+        else:
+            with Image.open(io.BytesIO(picture), formats=[str(fmt).upper()]) as opened:
+                shown = opened.size
     except (OSError, SyntaxError, ValueError) as exc:
-        if isinstance(exc, MalformedOutcome):
-            raise
         raise MalformedOutcome(f"its picture is not a {fmt} image") from exc
+    if shown != tuple(size):
+        raise MalformedOutcome(f"its picture is {shown}, not the {size} it says")
     image = EncodedImage(picture, str(fmt), (size[0], size[1]))
-    return Rendered(image, float(elapsed), _text(meta.get("device")), _text(meta.get("precision")))
+    device, precision = _text(meta.get("device")), _text(meta.get("precision"))
+    return Rendered(image, float(elapsed), device, precision, frames=frames)
 
 
 def _text(value: object) -> str:

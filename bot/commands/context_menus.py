@@ -47,17 +47,18 @@ class PendingForm:
     opened: float = field(default_factory=time.monotonic)
 
 
-def picture_of(message: discord.Message) -> discord.Attachment:
-    """The first image attached to ``message`` (or RequestError saying why there is none)."""
+def picture_of(message: discord.Message, *, clips: bool = False) -> discord.Attachment:
+    """The first image attached to ``message`` (with ``clips``, or video: a photo to paint may
+    be a clip; a style may not), or RequestError saying why there is none."""
     for attachment in message.attachments:
-        if is_image(attachment):
+        if is_image(attachment, clips=clips):
             return attachment
     for attachment in message.attachments:
         kind = (attachment.content_type or "").split("/")[0]
         if kind in ("video", "audio"):
+            what = "a video; a style is a still picture" if kind == "video" else "audio"
             raise RequestError(
-                f"`{code(attachment.filename)}` is {'a video' if kind == 'video' else 'audio'}; "
-                "I paint still pictures. Pick a message with an image."
+                f"`{code(attachment.filename)}` is {what}. Pick a message with an image."
             )
     raise RequestError(NO_IMAGE)
 
@@ -67,7 +68,7 @@ async def _picture_or_refuse(
 ) -> discord.Attachment | None:
     """The message's picture, or None once the member has been told why there is none."""
     try:
-        return picture_of(message)
+        return picture_of(message, clips=True)
     except RequestError as exc:
         await InteractionReplier(interaction).refuse(str(exc))
         return None

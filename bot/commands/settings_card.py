@@ -44,6 +44,9 @@ def shown(key: str, config: GuildConfig) -> str:
         "max-size": config.max_size,
         "member-storage": f"{config.member_storage_mb} MB",
         "server-storage": f"{config.server_storage_mb} MB",
+        "clip-frames": config.clip_frames,
+        "clip-seconds": f"{config.clip_seconds} s",
+        "clip-size": config.clip_size,
     }
     if key in values:
         return f"**{values[key]}**"

@@ -18,6 +18,8 @@ from bot.commands.choices import preset_choices, style_choices
 from bot.job import Job
 from bot.jobs.flags import MEMBER_KNOBS, RequestError, split_flags
 from bot.jobs.guild_config import GuildConfig
+from bot.jobs.inputs import Downloadable
+from bot.jobs.links import embedded_clips
 from bot.jobs.planning import JobRequest
 from bot.text import clip
 from bot.ui.embeds import queue_embed
@@ -104,9 +106,10 @@ class Stylize(commands.Cog):
         )
         await self.bot.service.submit(request, replier)
 
-    async def _attachments_of(self, message: discord.Message) -> list[discord.Attachment]:
-        """The replied-to message's attachments (the content), then the command's own."""
-        own = list(message.attachments)
+    async def _attachments_of(self, message: discord.Message) -> list[Downloadable]:
+        """The replied-to message's attachments (the content), or the clip Discord embedded
+        for its link (a GIF from the GIF picker), then the command's own attachments."""
+        own: list[Downloadable] = list(message.attachments)
         reference = message.reference
         if reference is None or reference.message_id is None:
             return own
@@ -120,7 +123,9 @@ class Stylize(commands.Cog):
                 raise RequestError(_REPLIED_DELETED) from exc
             except discord.HTTPException as exc:
                 raise RequestError("I cannot read the message you replied to.") from exc
-        return [*replied.attachments, *own]
+        if replied.attachments:
+            return [*replied.attachments, *own]
+        return [*embedded_clips(replied, self.bot.settings), *own]
 
     # -- slash form ---------------------------------------------------------------------------
 

@@ -77,7 +77,10 @@ class Buttons:
             # (pressed in a DM, it would otherwise escape them).
             home = self.guild_for(old.guild_id) if old.guild_id is not None else None
             config = await service.planner.config_for(home)
-            job = rerun(old, change, interaction.user, config, answered_in=interaction.guild)
+            made = await service.journal_safely(service.store.journal.made(job_id))
+            clip = bool(made and made.get("frames"))  # a painted GIF or video
+            job = rerun(old, change, interaction.user, config, answered_in=interaction.guild,
+                        clip=clip)  # fmt: skip
             await service.enqueue(job, replier, config=config)
         except (RequestError, QueueRefused) as exc:
             await replier.refuse(str(exc))

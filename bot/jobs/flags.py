@@ -19,6 +19,9 @@ from styleengine import ParamError, StyleParams, knobs
 OPERATOR_ONLY = frozenset({"weights", "precision"})
 MEMBER_KNOBS = tuple(knob for knob in knobs() if knob.name not in OPERATOR_ONLY)
 MEMBER_FLAGS = tuple(knob.flag for knob in MEMBER_KNOBS)
+# A clip's later frames each cost this many iterations at most, whatever a member asks: a clip
+# has up to the server's frame limit of them.
+FRAME_ITERATIONS_CEILING = 50
 # Phone keyboards turn "--" into a dash; accept what they produce.
 _DASHES = ("\u2014", "\u2013", "\u2012", "\u2212")
 
@@ -58,7 +61,12 @@ def split_flags(text: str) -> dict[str, str]:
 
 
 def resolve_params(
-    base: StyleParams, flags: Mapping[str, str], *, max_size: int, max_iterations: int
+    base: StyleParams,
+    flags: Mapping[str, str],
+    *,
+    max_size: int,
+    max_iterations: int,
+    max_frame_iterations: int = FRAME_ITERATIONS_CEILING,
 ) -> StyleParams:
     """Apply a member's flags to ``base`` (the server's defaults) within the bot's ceilings."""
     for key in flags:
@@ -76,5 +84,10 @@ def resolve_params(
     if params.iterations > max_iterations:
         raise RequestError(
             f"`--iterations`: at most {max_iterations} here (you asked {params.iterations})."
+        )
+    if params.frame_iterations > max_frame_iterations:
+        raise RequestError(
+            f"`--frame-iterations`: at most {max_frame_iterations} here (you asked "
+            f"{params.frame_iterations}); every frame of a clip after the first costs them."
         )
     return params

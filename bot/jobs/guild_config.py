@@ -153,6 +153,24 @@ GUILD_KEYS: dict[str, GuildKey] = {
             1,
             lambda settings: settings.server_storage_mb,
         ),
+        _int_key(
+            "clip-frames",
+            "most frames of a GIF or video painted (more: the frame rate is lowered)",
+            1,
+            lambda settings: settings.clip_frames,
+        ),
+        _int_key(
+            "clip-seconds",
+            "most seconds of a GIF or video painted (the rest is cut)",
+            1,
+            lambda settings: settings.clip_seconds,
+        ),
+        _int_key(
+            "clip-size",
+            "largest --size of a GIF or video",
+            int(_KNOBS["size"].lo or 1),
+            lambda settings: settings.clip_size,
+        ),
         GuildKey(
             key="channels",
             help="channels where members may use !stylize",
@@ -211,6 +229,9 @@ class GuildConfig:
     timelapse: bool = False  # results come with a timelapse unless a member says no
     member_storage_mb: int = 100
     server_storage_mb: int = 2048
+    clip_frames: int = 48
+    clip_seconds: int = 10
+    clip_size: int = 256
 
     def quota(self, in_server: bool) -> Quota:
         """What a job's member and server may keep (no server's outside one)."""
@@ -259,6 +280,9 @@ def resolve(settings: BotSettings, stored: Mapping[str, str]) -> GuildConfig:
         timelapse=stored.get("timelapse") == "on",
         member_storage_mb=member_storage,
         server_storage_mb=server_storage,
+        clip_frames=_under(settings.clip_frames, stored, "clip-frames"),
+        clip_seconds=_under(settings.clip_seconds, stored, "clip-seconds"),
+        clip_size=_under(settings.clip_size, stored, "clip-size"),
     )
 
 

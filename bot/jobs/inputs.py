@@ -22,10 +22,12 @@ import aiohttp
 import discord
 from PIL import Image
 
-from bot.job import InputImage
+from bot.job import ClipSummary, InputImage
 from bot.jobs.flags import RequestError
 from bot.text import code
 from styleengine import ImageError, load_image
+from styleengine.clip_writer import kept_bytes
+from styleengine.clips import ClipLimits, is_animated, read_clip
 from styleengine.images import fit_long_side, peek_size, resize
 
 _CHUNK = 64 * 1024
@@ -54,13 +56,16 @@ class HostedImage:
     size: int = 0
 
 
-def is_image(attachment: discord.Attachment) -> bool:
-    """Whether an attachment says it is an image (by type, or by name where it has none)."""
+def is_image(attachment: discord.Attachment, *, clips: bool = False) -> bool:
+    """Whether an attachment says it is an image (by type, or by name where it has none);
+    with ``clips``, a video too (a photo may be a GIF or a short video)."""
+    kinds = ("image/", "video/") if clips else ("image/",)
     if attachment.content_type:
-        return attachment.content_type.startswith("image/")
-    return attachment.filename.lower().endswith(
-        (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff")
-    )
+        return attachment.content_type.startswith(kinds)
+    names: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff")
+    if clips:
+        names += (".mp4", ".webm", ".mov")
+    return attachment.filename.lower().endswith(names)
 
 
 async def download(
@@ -132,8 +137,11 @@ class ImageIntake:
         self.budget = Budget(decode_pixels)  # pixels decoded at once
         self.downloads = Budget(download_bytes)  # bytes of images in hand at once
 
-    async def fetch(self, attachments: Sequence[Downloadable]) -> list[InputImage]:
-        """Download and check every attachment (the downloads at once), in order."""
+    async def fetch(
+        self, attachments: Sequence[Downloadable], *, clip: ClipLimits | None = None
+    ) -> list[InputImage]:
+        """Download and check every attachment (the downloads at once), in order; with
+        ``clip``, the first (the photo) may be a GIF or a video, taken within those limits."""
         for attachment in attachments:  # refuse oversize files before downloading any of them
             if attachment.size > self.max_bytes:
                 raise RequestError(
@@ -146,10 +154,20 @@ class ImageIntake:
             bodies = await asyncio.gather(
                 *(download(self.session, a, max_bytes=self.max_bytes) for a in attachments)
             )
-            return [await self.check(a, body) for a, body in zip(attachments, bodies, strict=True)]
+            return [
+                await self.check(a, body, clip=clip if k == 0 else None)
+                for k, (a, body) in enumerate(zip(attachments, bodies, strict=True))
+            ]
 
-    async def check(self, attachment: Downloadable, data: bytes) -> InputImage:
-        """One downloaded image, decoded within the budget and kept at its paintable size."""
+    async def check(
+        self, attachment: Downloadable, data: bytes, *, clip: ClipLimits | None = None
+    ) -> InputImage:
+        """One downloaded image, decoded within the budget and kept at its paintable size (a
+        clip, where ``clip`` allows one: its frames within those limits)."""
+        if clip is not None and await asyncio.to_thread(is_animated, data):
+            # Its frames are brought down to the clip's side as they are decoded.
+            async with self.budget.claim(clip.frames * clip.side**2 + self.max_pixels // 4):
+                return await asyncio.to_thread(_validate_clip, attachment, data, clip)
         try:
             width, height = await asyncio.to_thread(peek_size, data)
         except ImageError:
@@ -170,6 +188,21 @@ def _validate(attachment: Downloadable, data: bytes, max_pixels: int, keep_side:
         image = resize(image, fit_long_side(image.size, keep_side))
         data = _encode_kept(image, data)
     return InputImage.of(attachment.filename, data, image.size)
+
+
+def _validate_clip(attachment: Downloadable, data: bytes, limits: ClipLimits) -> InputImage:
+    try:
+        clip = read_clip(data, limits)
+    except ImageError as exc:
+        raise RequestError(f"{_label(attachment)}: {exc}.".replace("..", ".")) from exc
+    if not clip.animated:  # one frame within the limits: a still picture
+        buffer = io.BytesIO()
+        clip.frames[0].save(buffer, "PNG")
+        return InputImage.of(attachment.filename, buffer.getvalue(), clip.size)
+    summary = ClipSummary(
+        len(clip.frames), clip.seconds, clip.trimmed, clip.thinned, clip.kind == "video"
+    )
+    return InputImage.of(attachment.filename, kept_bytes(clip), clip.size, summary)
 
 
 def _encode_kept(image: Image.Image, original: bytes) -> bytes:

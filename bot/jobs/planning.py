@@ -3,6 +3,7 @@ bot's limits and the queue before anything is downloaded; and the parameters of 
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from bot.settings import BotSettings
 from bot.store import Store
 from bot.text import code
 from styleengine import ParamError, StyleParams, knobs
+from styleengine.clips import ClipLimits
 
 # Discord's multipart wrapping and the message text need room beside the file itself.
 _UPLOAD_MARGIN = 256 * 1024
@@ -57,6 +59,31 @@ class Plan:
     style_images: tuple[InputImage, ...] = ()  # styles in hand, after the named ones
     timelapse: bool = False
     place: Place | None = None  # its place in the queue, held from the check to the queueing
+    timelapse_asked: bool = False  # the member said --timelapse yes (not the server's default)
+
+    @property
+    def clip_limits(self) -> ClipLimits:
+        """How much of a GIF or video given as the photo is taken, on this server."""
+        config = self.config
+        return ClipLimits(
+            frames=config.clip_frames, seconds=config.clip_seconds, side=config.clip_size
+        )
+
+    def for_clip(self, content: InputImage) -> Plan:
+        """The plan for painting ``content``, a clip: at most the server's clip size, no
+        timelapse (a clip's own frames are the animation); RequestError if one was asked for."""
+        if self.timelapse_asked:
+            raise RequestError(
+                "`--timelapse` is for still pictures: a GIF or video comes back animated "
+                "already. Ask again without it."
+            )
+        size = min(self.params.size, self.config.clip_size)
+        sources = dict(self.sources)
+        if size < self.params.size:
+            sources["size"] = "clip"
+        return dataclasses.replace(
+            self, params=self.params.replace(size=size), sources=sources, timelapse=False
+        )
 
     def images(self, downloaded: Sequence[InputImage]) -> list[InputImage]:
         """The job's images in order: the content, then the styles named, given, attached."""
@@ -86,7 +113,8 @@ class Planner:
         flags = dict(request.flags)
         preset_name = flags.pop("preset", None)
         gallery_name = flags.pop("style", None)
-        timelapse = _timelapse(flags.pop("timelapse", None), config)
+        asked = flags.pop("timelapse", None)
+        timelapse = _timelapse(asked, config)
         preferences = await self.store.members.preferences(request.owner.id)
         params, sources = self.params_for(flags, config, preferences)
         preset = None
@@ -124,6 +152,7 @@ class Planner:
             request.style_images,
             timelapse,
             place,
+            timelapse_asked=timelapse and asked is not None,
         )
 
     def params_for(
@@ -195,13 +224,25 @@ def new_job(request: JobRequest, images: Sequence[InputImage], plan: Plan) -> Jo
         gallery=plan.gallery[0] if plan.gallery else None,
         timelapse=plan.timelapse,
         command_message_id=request.command_message_id,
+        clip_note=_clip_note(images[0], plan),
     )
 
 
+def _clip_note(content: InputImage, plan: Plan) -> str | None:
+    if content.clip is None:
+        return None
+    config = plan.config
+    note = content.clip.describe((config.clip_frames, config.clip_seconds))
+    if plan.sources.get("size") == "clip":
+        note += f"; painted at {plan.params.size} px, the largest for clips here"
+    return note + "."
+
+
 def rerun(old: Job, change: str, member: discord.abc.User, config: GuildConfig, *,
-          answered_in: discord.Guild | None) -> Job:  # fmt: skip
+          answered_in: discord.Guild | None, clip: bool = False) -> Job:  # fmt: skip
     """The job a result's "More style / More content / Larger" button asks for, within
-    ``config`` (the job's own server's); its picture goes where the button was pressed."""
+    ``config`` (the job's own server's; ``clip``: its limits for clips); its picture goes where
+    the button was pressed."""
     return Job(
         owner_id=member.id,
         owner_name=member.display_name,
@@ -209,7 +250,7 @@ def rerun(old: Job, change: str, member: discord.abc.User, config: GuildConfig, 
         channel_id=old.channel_id,
         content=old.content,
         styles=old.styles,
-        params=_rerun_params(old.params, change, config),
+        params=_rerun_params(old.params, change, config, clip=clip),
         upload_limit=upload_limit(answered_in),
         sources={**old.sources, RERUN_KNOB[change]: "member"},
         preset=old.preset,
@@ -218,16 +259,20 @@ def rerun(old: Job, change: str, member: discord.abc.User, config: GuildConfig, 
     )
 
 
-def _rerun_params(params: StyleParams, change: str, config: GuildConfig) -> StyleParams:
+def _rerun_params(
+    params: StyleParams, change: str, config: GuildConfig, *, clip: bool = False
+) -> StyleParams:
     if change == "style":
         weight = min(params.style_weight * 2, _KNOB_MAX["style_weight"] or 0)
         return params.replace(style_weight=weight)
     if change == "content":
         weight = min(params.content_weight * 2, _KNOB_MAX["content_weight"] or 0)
         return params.replace(content_weight=weight)
-    size = min(config.max_size, round(params.size * 1.5 / 8) * 8)
+    largest = config.clip_size if clip else config.max_size
+    size = min(largest, round(params.size * 1.5 / 8) * 8)
     if size <= params.size:
-        raise RequestError(f"That is already the largest size here ({config.max_size} px).")
+        what = "for clips " if clip else ""
+        raise RequestError(f"That is already the largest size {what}here ({largest} px).")
     return params.replace(size=size)
 
 

@@ -143,7 +143,9 @@ class JobService:
             plan = await self.planner.plan(request)
             if before_download is not None:
                 await before_download()
-            images = await self.intake.fetch(plan.attachments)
+            images = await self.intake.fetch(plan.attachments, clip=plan.clip_limits)
+            if images and images[0].clip is not None:
+                plan = plan.for_clip(images[0])
             job = new_job(request, plan.images(images), plan)
             await self.enqueue(job, replier, config=plan.config, place=plan.place)
         except (RequestError, QueueRefused) as exc:

@@ -25,7 +25,9 @@ from styleengine import (
     WeightsError,
     encode_image,
 )
-from styleengine.images import jpeg_bytes
+from styleengine.clip_writer import encode_clip, output_formats
+from styleengine.clips import ClipLimits, is_animated, read_clip
+from styleengine.images import EncodedImage, jpeg_bytes
 
 if TYPE_CHECKING:
     from styleengine import Result
@@ -39,6 +41,7 @@ ProgressSink = Callable[[Progress, bytes | None], None]
 _REPORTS = 50
 _PREVIEWS = 12
 _PREVIEW_QUALITY = 80  # JPEG quality of a preview: a small picture edited in often
+_EACH_FRAME = 1_000_000  # a clip's previews: each frame as it is finished
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,14 @@ def paint_batch(orders: list[Order], *, device: str) -> list[RunResult]:
     (:func:`styleengine.stylize_batch`); each gets its own :class:`RunResult`."""
     from styleengine import Picture, stylize_batch  # the engine (and torch) only where painted
 
+    clips = [is_animated(o.work.content) for o in orders]
+    if any(clips):  # a clip's frames follow one another: painted on its own
+        stills = [o for o, is_clip in zip(orders, clips, strict=True) if not is_clip]
+        painted = iter(paint_batch(stills, device=device) if stills else [])
+        return [
+            _paint_clip(o, device) if is_clip else next(painted)
+            for o, is_clip in zip(orders, clips, strict=True)
+        ]
     pictures = [
         Picture(
             o.work.content,
@@ -92,8 +103,49 @@ def paint_batch(orders: list[Order], *, device: str) -> list[RunResult]:
     return [_answer(o.work, outcome) for o, outcome in zip(orders, outcomes, strict=True)]
 
 
-def _listener(order: Order) -> Listener:
-    iterations = order.work.params.iterations
+def _paint_clip(order: Order, device: str) -> RunResult:
+    """A GIF or video, painted frame after frame (:func:`styleengine.sequence.stylize_clip`)."""
+    from styleengine.sequence import stylize_clip
+
+    work = order.work
+    try:
+        clip = read_clip(work.content, ClipLimits(frames=1000, seconds=600, side=work.params.size))
+        total = sum(work.params.scale_iterations())
+        total += (len(clip.frames) - 1) * work.params.frame_iterations
+        listener = _listener(order, total, preview_every=_EACH_FRAME)
+        result = stylize_clip(
+            clip,
+            list(work.styles),
+            work.params,
+            device=device,
+            on_progress=listener.on_progress,
+            progress_every=listener.progress_every,
+            preview_every=listener.preview_every,
+            preview_size=listener.preview_size,
+            cancel=order.cancel,
+            max_pixels=work.max_pixels,
+        )
+        encoded = encode_clip(
+            result.frames,
+            result.durations,
+            loop=result.loop,
+            formats=output_formats(clip.kind),
+            max_bytes=work.upload_limit,
+        )
+    except Exception as exc:
+        return _answer(work, exc)
+    rendered = Rendered(
+        image=EncodedImage(encoded.data, encoded.format, encoded.size),
+        elapsed=result.elapsed,
+        device=result.device,
+        precision=result.precision,
+        frames=len(result.frames),
+    )
+    return RunResult(Outcome.PAINTED, rendered=rendered)
+
+
+def _listener(order: Order, iterations: int | None = None, preview_every: int = 0) -> Listener:
+    iterations = iterations or order.work.params.iterations
 
     def report(progress: Progress) -> None:
         preview = None
@@ -104,7 +156,7 @@ def _listener(order: Order) -> Listener:
     return Listener(
         on_progress=report,
         progress_every=max(1, iterations // _REPORTS),
-        preview_every=max(1, iterations // _PREVIEWS),
+        preview_every=preview_every or max(1, iterations // _PREVIEWS),
         preview_size=order.work.preview_size,
         cancel=order.cancel,
     )

@@ -78,6 +78,7 @@ async def job_of(
                 elapsed=meta["elapsed"],
                 device=meta["device"],
                 precision=meta["precision"],
+                frames=meta.get("frames", 0),
             )
     return job
 

@@ -107,6 +107,7 @@ class JobJournal:
             "elapsed": result.elapsed,
             "device": result.device,
             "precision": result.precision,
+            "frames": result.frames,
         }
         async with self._database.transaction() as db:
             digest = await put_blob(db, result.image.data)

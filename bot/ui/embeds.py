@@ -59,6 +59,8 @@ def status_embed(job: Job, *, queue_length: int, note: str | None = None) -> dis
     elif job.state is JobState.CANCELLED:
         who = f" by {job.cancelled_by}" if job.cancelled_by else ""
         embed.description = f"Cancelled{who}."
+    if job.clip_note and not job.state.finished:
+        embed.description = f"{embed.description}\n{job.clip_note}"
     for line in (note or "").splitlines():
         embed.description = f"{embed.description}\n*{line}*"
     if job.restarted and not job.state.finished:
@@ -91,6 +93,12 @@ def _running(job: Job) -> str:
     if progress.eta is not None:
         eta = f"about {duration(progress.eta)} left"
     width, height = progress.size
+    if progress.frames:  # a clip: which frame, the latest painted frame as the preview
+        return (
+            f"`{progress_bar(progress.fraction)}`\n"
+            f"Frame {progress.frame} of {progress.frames} ({width}\u00d7{height}) \u00b7 "
+            f"iteration {progress.iteration} of {progress.iterations} \u00b7 {eta}"
+        )
     return (
         f"`{progress_bar(progress.fraction)}`\n"
         f"Iteration {progress.iteration} of {progress.iterations} \u00b7 scale {progress.scale} of "
@@ -137,6 +145,7 @@ def result_text(job: Job) -> str:
         ("member", "you"),
         ("personal", "your /prefer"),
         ("server", "this server's settings"),
+        ("clip", "this server's limit for clips"),
     ):
         flags = [f"`{flag_name(n)}`" for n, s in job.sources.items() if s == source]
         if flags:
@@ -147,8 +156,9 @@ def result_text(job: Job) -> str:
             f"\nThe painter ran out of memory at size {job.shrunk_from}, so this one is "
             f"{job.params.size}."
         )
+    what = f"clip of {result.frames} frames" if result.frames else "picture"
     return clip(
-        f"<@{job.owner_id}> here is your picture ({width}\u00d7{height}, "
+        f"<@{job.owner_id}> here is your {what} ({width}\u00d7{height}, "
         f"{duration(result.elapsed)} on {result.device}, {result.precision}).\n"
         f"Parameters: `{used}`{chosen}",
         2000,
@@ -183,7 +193,12 @@ def queue_embed(
 
 
 # Who chose a knob, in words, highest precedence first (the rest are the bot's defaults).
-CHOSEN_BY = {"member": "you, in this request", "personal": "your /prefer", "server": "this server"}
+CHOSEN_BY = {
+    "member": "you, in this request",
+    "personal": "your /prefer",
+    "server": "this server",
+    "clip": "this server's limit for clips",
+}
 
 
 def info_embed(job: Job, made: dict[str, Any] | None, *, link: str | None) -> discord.Embed:

@@ -57,6 +57,29 @@ class MembersMixin:
             content_type,
         )
 
+    def gif_picker_embed(
+        self,
+        data: bytes,
+        *,
+        link: str = "https://tenor.com/view/cat-12345",
+        host: str | None = None,
+    ) -> dict[str, Any]:
+        """The embed Discord adds to a GIF sent from its GIF picker (a Tenor link): a ``gifv``
+        whose video Discord's media proxy serves (here the double's CDN; ``host`` puts it on
+        another server instead)."""
+        key = f"external/{snowflake()}/https/media.tenor.com/clip.mp4"
+        self.cdn[key] = (data, "video/mp4")
+        proxy = self.cdn_url(key) if host is None else f"https://{host}/{key}"
+        return {
+            "type": "gifv",
+            "url": link,
+            "provider": {"name": "Tenor", "url": "https://tenor.co"},
+            "thumbnail": {"url": "https://media.tenor.com/x/AAAAe/clip.png",
+                          "proxy_url": proxy.replace(".mp4", ".png"), "width": 64, "height": 48},
+            "video": {"url": "https://media.tenor.com/x/AAAPo/clip.mp4", "proxy_url": proxy,
+                      "width": 64, "height": 48},
+        }  # fmt: skip
+
     async def post_message(
         self,
         author: FakeUser,
@@ -65,6 +88,7 @@ class MembersMixin:
         *,
         reply_to: int | None = None,
         channel_id: int | None = None,
+        embeds: list[dict[str, Any]] | None = None,
     ) -> StoredMessage:
         """A member posts a message (in the main channel unless told); the bot receives
         MESSAGE_CREATE."""
@@ -87,7 +111,7 @@ class MembersMixin:
             "mentions": mentions,
             "mention_roles": [],
             "attachments": attachments or [],
-            "embeds": [],
+            "embeds": embeds or [],
             "components": [],
             "pinned": False,
             "type": 0,

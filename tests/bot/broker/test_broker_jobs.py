@@ -167,3 +167,27 @@ async def test_a_worker_paints_the_jobs_that_wait_for_it_as_one_batch(
     assert "painting a batch of 2" in workers.log(0)
     mentioned = {m.id for r in delivered for m in members if f"<@{m.id}>" in r.text}
     assert mentioned == {m.id for m in members} and first.id
+
+
+async def test_a_gif_is_painted_by_a_worker_process_frame_by_frame(
+    double, redis_server, workers, image_bytes, data_dir
+):
+    from styleengine.clips import read_clip
+    from tests.styleengine.clip_samples import gif_bytes, pan
+
+    await workers.start()
+    await workers.online(1)
+    async with running(broker_settings(double, redis_server), double) as bot:
+        alice = double.add_user("alice")
+        gif = double.upload("cat.gif", gif_bytes(pan(data_dir, 3), [90] * 3, loop=0), "image/gif")
+        style = double.upload("starry.jpg", image_bytes("starry_night.jpg"), "image/jpeg")
+        command = await double.post_message(alice, "!stylize", [gif, style])
+        status = (await double.wait_for(lambda: double.replies_to(command.id)))[0]
+        (delivered,) = await double.wait_for(lambda: results(double))
+        await double.wait_for(lambda: not bot.service.jobs)
+    result = next(a for a in delivered.attachments if a["filename"].startswith("stylized-"))
+    clip = read_clip(double.attachment_bytes(result))
+    assert result["filename"].endswith(".gif")
+    assert len(clip.frames) == 3 and clip.durations == [90] * 3
+    assert "here is your clip of 3 frames" in delivered.text
+    assert "Animated picture: 3 frames" in status.data["embeds"][0]["description"]

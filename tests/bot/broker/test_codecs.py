@@ -66,6 +66,37 @@ def test_an_outcome_no_worker_of_ours_writes_is_refused(fields, why):
         result_of(fields, max_bytes=1 << 20)
 
 
+def _clip_outcome(fmt: str) -> RunResult:
+    from styleengine.clip_writer import encode_clip
+
+    frames = [Image.new("RGB", (24, 16), (20 * k, 90, 30)) for k in range(3)]
+    clip = encode_clip(frames, [100] * 3, formats=(fmt,))
+    image = EncodedImage(clip.data, clip.format, clip.size)
+    return RunResult(Outcome.PAINTED, rendered=Rendered(image, 2.0, "cpu", "bf16", frames=3))
+
+
+@pytest.mark.parametrize("fmt", ["gif", "webp", "mp4"])
+def test_a_painted_clip_reads_back_as_it_was_written(fmt):
+    painted = _clip_outcome(fmt)
+    assert result_of(_as_redis(outcome_fields(painted)), max_bytes=1 << 20) == painted
+
+
+def test_a_clip_no_worker_of_ours_writes_is_refused():
+    fields = _as_redis(outcome_fields(_clip_outcome("mp4")))
+    meta = json.loads(fields[b"meta"])
+    for change, why in (
+        ({"frames": -1}, "frame count"),
+        ({"frames": "3"}, "frame count"),
+        ({"frames": 0}, "format 'mp4'"),  # a still is never an MP4
+        ({"size": [48, 32]}, r"not the \[48, 32\] it says"),
+    ):
+        tampered = {**fields, b"meta": json.dumps({**meta, **change}).encode()}
+        with pytest.raises(MalformedOutcome, match=why):
+            result_of(tampered, max_bytes=1 << 20)
+    with pytest.raises(MalformedOutcome, match="not a mp4 image"):
+        result_of({**fields, b"data": b"\x00\x00\x00\x18ftypmp42 junk"}, max_bytes=1 << 20)
+
+
 def test_a_picture_over_the_upload_limit_is_refused():
     with pytest.raises(MalformedOutcome, match="at most 10\\)"):
         result_of(_as_redis(outcome_fields(PAINTED)), max_bytes=10)
@@ -76,6 +107,7 @@ def test_progress_reads_back_as_the_engine_reported_it():
     progress = Progress(
         scale=2, scales=3, size=(256, 171), iteration=40, iterations=100,
         losses={"content": 1.0, "style": 2.0, "tv": 0.1, "total": 3.1}, elapsed=4.0, eta=6.0,
+        frame=3, frames=12,
     )  # fmt: skip
     live.update(progress, b"jpeg")
     live.update(progress, None)

@@ -112,7 +112,6 @@ async def test_stylize_avatar(bot, double, image_bytes):
     ("attachment", "fragment"),
     [
         (None, "has no picture I can use"),
-        (("clip.mp4", b"\x00\x00\x00\x18ftypmp42", "video/mp4"), "`clip.mp4` is a video"),
         (("notes.txt", b"hello", "text/plain"), "has no picture I can use"),
     ],
 )
@@ -125,6 +124,21 @@ async def test_a_menu_on_a_message_without_a_picture(bot, double, menu, attachme
     assert fragment in await _answer(double, interaction)
     assert double.messages[interaction.original_id].data["flags"] & 64
     assert interaction.modal is None and results(double) == []
+
+
+async def test_a_video_is_no_style_but_a_photo_to_paint(bot, double, image_bytes, data_dir):
+    from tests.styleengine.clip_samples import mp4_bytes, pan
+
+    alice = double.add_user("alice")
+    video = double.upload("clip.mp4", mp4_bytes(pan(data_dir, 2, size=(48, 32))), "video/mp4")
+    message = await double.post_message(alice, "my walk", [video])
+    interaction = await double.run_context_menu(alice, "Use as style", message=message)
+    assert "`clip.mp4` is a video; a style is a still picture" in await _answer(double, interaction)
+    opened = await double.run_context_menu(alice, "Stylize with...", message=message)
+    await double.wait_for(lambda: opened.modal)
+    await double.submit_modal(alice, opened, {"style": "style:udnie"})
+    (card,) = await double.wait_for(lambda: results(double))
+    assert "here is your clip of 2 frames" in card.text
 
 
 async def test_a_deleted_picture_and_a_form_with_nothing_chosen(bot, double, image_bytes):

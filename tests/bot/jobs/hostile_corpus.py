@@ -120,6 +120,7 @@ def _image_cases() -> list[Case]:
         ("grayscale_jpeg", lambda: _save(_picture(mode="L"), "JPEG"), "photo.jpg"),
         ("one_bit_png", lambda: _save(_picture(mode="1"), "PNG"), "photo.png"),
         ("exif_rotated", _exif_rotated, "photo.jpg"),
+        # Animations: painted as clips (tests/bot/commands/test_clips.py has the rest of them).
         ("animated_gif", lambda: _animated("GIF"), "photo.gif"),
         ("animated_webp", lambda: _animated("WEBP"), "photo.webp"),
         ("apng", lambda: _animated("PNG"), "photo.png"),

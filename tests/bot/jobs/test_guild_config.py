@@ -21,7 +21,7 @@ def test_keys_are_the_flag_names_and_cover_the_issue(settings):
     assert set(GUILD_KEYS) == {
         "content-weight", "style-weight", "palette-weight", "tv-weight", "iterations", "size",
         "preserve-color", "optimizer", "user-limit", "max-size", "channels", "timelapse",
-        "member-storage", "server-storage",
+        "member-storage", "server-storage", "clip-frames", "clip-seconds", "clip-size",
     }  # fmt: skip
     assert setting_key("Style_Weight") == "style-weight"
     assert setting_key("--size") == "size"
@@ -85,3 +85,16 @@ def test_a_server_may_lower_its_storage_but_not_raise_it(settings):
     config = resolve(settings, {"member-storage": "10", "server-storage": "500"})
     assert config.quota(True) == Quota(10 * MB, 500 * MB)
     assert config.quota(False).server_bytes is None  # outside a server, a member's only
+
+
+def test_a_server_may_lower_its_clip_limits_but_not_raise_them(settings):
+    assert read_setting(settings, "clip-frames", "24") == "24"
+    with pytest.raises(SettingError, match="from 1 to 48"):
+        read_setting(settings, "clip-frames", "49")
+    with pytest.raises(SettingError, match="from 1 to 10"):
+        read_setting(settings, "clip-seconds", "60")
+    with pytest.raises(SettingError, match="from 16 to 256"):
+        read_setting(settings, "clip-size", "512")
+    config = resolve(settings, {"clip-frames": "24", "clip-seconds": "5", "clip-size": "128"})
+    assert (config.clip_frames, config.clip_seconds, config.clip_size) == (24, 5, 128)
+    assert resolve(settings, {}).clip_frames == 48
