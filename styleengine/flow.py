@@ -20,6 +20,8 @@ from PIL import Image
 FloatArray = npt.NDArray[np.float32]
 
 _PRESET = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM
+PHOTO_TOLERANCE = 0.08  # mean |RGB| difference (0..1) past which the flow does not explain a pixel
+STILL_TOLERANCE = 0.03  # and under which a pixel has not changed at all
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,23 @@ def motion(previous: Image.Image, current: Image.Image) -> Motion:
     dv_y, dv_x = np.gradient(backward[..., 1])
     edge = du_x**2 + du_y**2 + dv_x**2 + dv_y**2 > 0.01 * np.square(backward).sum(-1) + 0.002
     outside = (at_x < 0) | (at_x > width - 1) | (at_y < 0) | (at_y > height - 1)
-    reliable = ~(disoccluded | edge | outside)
+    # Where the earlier frame moved along the flow does not look like this one, the flow is
+    # wrong there (it drags a moving object's motion onto the background it uncovers, which
+    # would paint a trail behind the object).
+    then = np.asarray(previous, dtype=np.float32) / 255.0
+    now = np.asarray(current, dtype=np.float32) / 255.0
+    unexplained = np.abs(_remap(then, at_x, at_y) - now).mean(-1) > PHOTO_TOLERANCE
+    reliable = ~(disoccluded | edge | outside | unexplained)
     return Motion(backward, reliable.astype(np.float32))
+
+
+def unchanged(previous: Image.Image, current: Image.Image) -> FloatArray:
+    """1 where ``current`` looks as ``previous`` did at the same place (a still part of the
+    scene), else 0."""
+    then = np.asarray(previous, dtype=np.float32) / 255.0
+    now = np.asarray(current, dtype=np.float32) / 255.0
+    still: FloatArray = (np.abs(now - then).mean(-1) <= STILL_TOLERANCE).astype(np.float32)
+    return still
 
 
 def temporal_error(previous: FloatArray, current: FloatArray, motion: Motion) -> float:
@@ -86,3 +103,17 @@ def temporal_error(previous: FloatArray, current: FloatArray, motion: Motion) ->
     difference = np.abs(current - motion.warp(previous)).mean(-1)
     weight = motion.reliable
     return float(255 * (difference * weight).sum() / max(1.0, float(weight.sum())))
+
+
+def fill_unseen(picture: FloatArray, seen: FloatArray) -> FloatArray:
+    """``picture`` (H, W, 3 in 0..1) with what no earlier frame saw (``seen`` 0) filled in from
+    around it (OpenCV's Telea inpainting): the colours of its surroundings, for the optimiser to
+    paint, rather than whatever the motion dragged there."""
+    unseen = (seen < 0.5).astype(np.uint8)
+    if not unseen.any():
+        return picture
+    levels = (np.clip(picture, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    filled = cv2.inpaint(levels, unseen, 3, cv2.INPAINT_TELEA)
+    out = picture.copy()
+    out[unseen.astype(bool)] = np.asarray(filled, dtype=np.float32)[unseen.astype(bool)] / 255.0
+    return out

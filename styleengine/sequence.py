@@ -1,9 +1,11 @@
 """A clip painted frame by frame without flicker: :func:`stylize_clip`, typed like
 :func:`~styleengine.engine.stylize` (Ruder, Dosovitskiy and Brox, arXiv:1604.08610).
 
-The first frame is painted as a still picture. Every later frame starts from the frame before's
-picture moved along the optical flow (:mod:`styleengine.flow`) and is held to it by a temporal
-term wherever the motion can be trusted, so strokes stay on the things they paint; it needs only
+The first frame is painted as a still picture. Every later frame starts from the earlier frames'
+pictures moved along the optical flow (:mod:`styleengine.flow`): each pixel from the nearest of
+:data:`LONG_TERM` frames back whose motion explains it, else from the nearest frame where that
+place looked the same, else filled in from around it; and it is held by a temporal term to what
+the earlier frames showed, so strokes stay on the things they paint. It needs only
 ``frame_iterations`` at the finest scale. The paintings' features are read once for the clip.
 """
 
@@ -21,7 +23,7 @@ from PIL import Image
 from styleengine.clips import Clip
 from styleengine.device import Placement, placement
 from styleengine.errors import Cancelled
-from styleengine.flow import motion
+from styleengine.flow import fill_unseen, motion, unchanged
 from styleengine.images import DEFAULT_MAX_PIXELS, ImageInput, fit_long_side, load_image, resize
 from styleengine.lockstep import Lockstep
 from styleengine.memory import host_memory
@@ -29,6 +31,12 @@ from styleengine.objective import PaintingCache
 from styleengine.params import ParamError, StyleParams
 from styleengine.progress import CancelToken, Listener, Progress, ProgressCallback
 from styleengine.run import JobRun, Result, WarmStart
+
+# How many frames back a later frame looks for each pixel (Ruder et al.'s long-term
+# consistency): a pixel the frame before did not see (behind an object that moved on) takes the
+# nearest of these that saw it, so the background an object uncovers is the one painted before
+# it passed, not the object smeared into a trail.
+LONG_TERM = (1, 2, 4, 8)
 
 
 @dataclass(frozen=True)
@@ -134,7 +142,7 @@ class _ClipPainter:
         for k, photo in enumerate(self.photos):
             warm = None
             if k:
-                warm, share = self._warm_start(self.photos[k - 1], photo, painted[-1])
+                warm, share = self._warm_start(k, painted)
                 reliable.append(share)
             report = None if on_progress is None else self._reporter(k, done, on_progress)
             listener = Listener(report, every, preview_every, preview_size, self.cancel)
@@ -161,15 +169,38 @@ class _ClipPainter:
             reliable=reliable,
         )
 
-    def _warm_start(
-        self, before: Image.Image, photo: Image.Image, previous: Image.Image
-    ) -> tuple[WarmStart, float]:
-        moved = motion(before, photo)
-        picture = moved.warp(np.asarray(previous, dtype=np.float32) / 255.0)
+    def _warm_start(self, k: int, painted: list[Image.Image]) -> tuple[WarmStart, float]:
+        """Where frame ``k`` starts and what the temporal term holds it to: each pixel from the
+        nearest earlier frame (of :data:`LONG_TERM` frames back) that saw it, moved along the
+        motion from there; a pixel none of them saw (a pan's new side) from the frame before,
+        not held. With the share of pixels the frame before carries over."""
+        photo = self.photos[k]
+        covered = np.zeros(photo.size[::-1], dtype=np.float32)
+        picture = np.zeros((*covered.shape, 3), dtype=np.float32)
+        share = 0.0
+        backs = [j for j in LONG_TERM if j <= k]
+        for back in backs:
+            moved = motion(self.photos[k - back], photo)
+            warped = moved.warp(np.asarray(painted[k - back], dtype=np.float32) / 255.0)
+            taken = moved.reliable * (1.0 - covered)
+            picture += taken[..., None] * warped
+            covered += taken
+            if back == 1:
+                share = float(moved.reliable.mean())
+        # What the flow missed, from the nearest frame where that place looked as it does now
+        # (the background a moving object uncovers, as it was painted before the object came).
+        for back in range(1, k + 1):
+            if covered.min() >= 1.0:
+                break
+            taken = unchanged(self.photos[k - back], photo) * (1.0 - covered)
+            earlier = np.asarray(painted[k - back], dtype=np.float32) / 255.0
+            picture += taken[..., None] * earlier
+            covered += taken
+        picture = fill_unseen(picture, covered)
         start = torch.from_numpy(picture).permute(2, 0, 1).unsqueeze(0).clamp(0.0, 1.0)
-        reliable = torch.from_numpy(moved.reliable)[None, None]
+        held = torch.from_numpy(covered)[None, None]
         device = self.place.device
-        return WarmStart(start.to(device), reliable.to(device)), float(moved.reliable.mean())
+        return WarmStart(start.to(device), held.to(device)), share
 
     def _reporter(
         self, k: int, done: int, on_progress: ProgressCallback
