@@ -74,3 +74,23 @@ def test_frames_of_changing_sizes_are_refused(data_dir):
     frames.append(frames[0].resize((40, 30)))
     with pytest.raises(ParamError, match="same size"):
         stylize_clip(frames, [data_dir / "the_scream.jpg"], PARAMS)
+
+
+def test_the_background_an_object_uncovers_is_the_one_painted_before_it_passed(data_dir):
+    from PIL import ImageDraw
+
+    background = load_image(data_dir / "coffee.jpg").resize((64, 48))
+    frames = []
+    for k in range(6):  # a blue square crossing the still photo, 6 px a frame
+        frame = background.copy()
+        ImageDraw.Draw(frame).rectangle((2 + 6 * k, 18, 11 + 6 * k, 27), fill=(20, 60, 230))
+        frames.append(frame)
+    params = StyleParams(size=64, min_size=32, iterations=16, frame_iterations=4)
+    result = stylize_clip(frames, [data_dir / "the_scream.jpg"], params)
+    first, last = (np.asarray(result.frames[k], dtype=np.float32) for k in (0, 5))
+    # Background in frame 0, under the square in frame 2, background again from frame 3 on.
+    again = (slice(19, 27), slice(15, 19))
+    kept = np.abs(last[again] - first[again]).mean()
+    assert kept < 12  # levels of 255: the same strokes
+    square = (slice(19, 27), slice(33, 41))  # where the square is in the last frame
+    assert np.abs(last[square] - first[square]).mean() > 3 * kept  # what a change looks like
