@@ -21,7 +21,7 @@ FloatArray = npt.NDArray[np.float32]
 
 _PRESET = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM
 PHOTO_TOLERANCE = 0.08  # mean |RGB| difference (0..1) past which the flow does not explain a pixel
-STILL_TOLERANCE = 0.03  # and under which a pixel has not changed at all
+STILL_TOLERANCE = 0.03  # and under which a pixel has not changed at all (same place, no motion)
 
 
 @dataclass(frozen=True)
@@ -86,15 +86,6 @@ def motion(previous: Image.Image, current: Image.Image) -> Motion:
     unexplained = np.abs(_remap(then, at_x, at_y) - now).mean(-1) > PHOTO_TOLERANCE
     reliable = ~(disoccluded | edge | outside | unexplained)
     return Motion(backward, reliable.astype(np.float32))
-
-
-def unchanged(previous: Image.Image, current: Image.Image) -> FloatArray:
-    """1 where ``current`` looks as ``previous`` did at the same place (a still part of the
-    scene), else 0."""
-    then = np.asarray(previous, dtype=np.float32) / 255.0
-    now = np.asarray(current, dtype=np.float32) / 255.0
-    still: FloatArray = (np.abs(now - then).mean(-1) <= STILL_TOLERANCE).astype(np.float32)
-    return still
 
 
 def temporal_error(previous: FloatArray, current: FloatArray, motion: Motion) -> float:

@@ -23,7 +23,7 @@ from PIL import Image
 from styleengine.clips import Clip
 from styleengine.device import Placement, placement
 from styleengine.errors import Cancelled
-from styleengine.flow import fill_unseen, motion, unchanged
+from styleengine.flow import STILL_TOLERANCE, FloatArray, fill_unseen, motion
 from styleengine.images import DEFAULT_MAX_PIXELS, ImageInput, fit_long_side, load_image, resize
 from styleengine.lockstep import Lockstep
 from styleengine.memory import host_memory
@@ -126,6 +126,8 @@ class _ClipPainter:
         pixel_its = sum(n * s * s for s, n in params.schedule())
         self.later_share = self.later.iterations * params.size**2 / pixel_its
         self.cache: PaintingCache = {}
+        self.photo_levels = [_levels(photo) for photo in self.photos]
+        self.painted_levels: list[FloatArray] = []
         self.started = time.perf_counter()
         self.frame_seconds: list[float] = []
 
@@ -157,6 +159,7 @@ class _ClipPainter:
             done += outcome.iterations
             self.frame_seconds.append(time.perf_counter() - frame_started)
             painted.append(outcome.image)
+            self.painted_levels.append(_levels(outcome.image))
         return ClipResult(
             frames=painted,
             durations=list(self.clip.durations),
@@ -187,20 +190,28 @@ class _ClipPainter:
             covered += taken
             if back == 1:
                 share = float(moved.reliable.mean())
-        # What the flow missed, from the nearest frame where that place looked as it does now
-        # (the background a moving object uncovers, as it was painted before the object came).
-        for back in range(1, k + 1):
-            if covered.min() >= 1.0:
-                break
-            taken = unchanged(self.photos[k - back], photo) * (1.0 - covered)
-            earlier = np.asarray(painted[k - back], dtype=np.float32) / 255.0
-            picture += taken[..., None] * earlier
-            covered += taken
+        self._still_places(k, picture, covered)
         picture = fill_unseen(picture, covered)
         start = torch.from_numpy(picture).permute(2, 0, 1).unsqueeze(0).clamp(0.0, 1.0)
         held = torch.from_numpy(covered)[None, None]
         device = self.place.device
         return WarmStart(start.to(device), held.to(device)), share
+
+    def _still_places(self, k: int, picture: FloatArray, covered: FloatArray) -> None:
+        """What the flow missed, from the nearest frame where that place looked as it does now
+        (the background a moving object uncovers, as painted before the object came); in
+        place, looking only at the pixels still to find."""
+        todo = np.flatnonzero(covered.reshape(-1) < 1.0)
+        now = self.photo_levels[k][todo]
+        for back in range(1, k + 1):
+            if todo.size == 0:
+                return
+            then = self.photo_levels[k - back][todo]
+            still = np.abs(now - then).mean(-1) <= STILL_TOLERANCE
+            found = todo[still]
+            picture.reshape(-1, 3)[found] = self.painted_levels[k - back][found]
+            covered.reshape(-1)[found] = 1.0
+            todo, now = todo[~still], now[~still]
 
     def _reporter(
         self, k: int, done: int, on_progress: ProgressCallback
@@ -232,3 +243,8 @@ class _ClipPainter:
             )
 
         return report
+
+
+def _levels(image: Image.Image) -> FloatArray:
+    """``image``'s pixels as rows of RGB in 0..1, (H * W, 3)."""
+    return np.asarray(image, dtype=np.float32).reshape(-1, 3) / 255.0
