@@ -9,7 +9,7 @@ TORCH  := torch==2.14.1 torchvision==0.29.1
 TCMALLOC := $(firstword $(wildcard /usr/lib/*/libtcmalloc_minimal.so.4 /usr/lib64/libtcmalloc_minimal.so.4 /usr/lib/libtcmalloc_minimal.so.4))
 ENGINE := $(if $(TCMALLOC),LD_PRELOAD=$(TCMALLOC) )$(PY)
 
-.PHONY: setup run test bench bench-quality bench-bot bench-load bench-abuse bench-broker bench-memory bench-profile example-card lint
+.PHONY: setup run test bench bench-quality bench-clip bench-bot bench-load bench-abuse bench-broker bench-memory bench-profile example-card lint
 
 setup: $(STAMP)
 
@@ -32,6 +32,9 @@ bench: setup
 
 bench-quality: setup
 	$(ENGINE) bench/quality.py --sheet examples/quality_sheet.jpg
+
+bench-clip: setup
+	$(ENGINE) bench/clip.py --strip examples/clip_strip.jpg --animation examples/clip_pan.gif
 
 bench-bot: setup
 	$(ENGINE) bench/bot_latency.py
