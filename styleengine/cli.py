@@ -41,13 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--device", help=f"cpu or cuda:N (default {available_devices()[0]})")
     parser.add_argument("--max-bytes", type=int, help="re-encode to fit this many bytes")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    limits = ClipLimits()
     parser.add_argument("--max-frames", type=int, default=CLI_FRAMES,
                         help=f"clips: paint at most this many frames, the frame rate lowered to "
                         f"fit (default {CLI_FRAMES})")  # fmt: skip
     parser.add_argument("--max-seconds", type=float, default=CLI_SECONDS,
-                        help=f"clips: paint at most this many seconds (default {CLI_SECONDS:g}; "
-                        f"the bot's default is {limits.seconds:g})")  # fmt: skip
+                        help=f"clips: paint at most this many seconds (default "
+                        f"{CLI_SECONDS:g})")  # fmt: skip
     defaults = StyleParams().as_strings()
     group = parser.add_argument_group("style parameters")
     for knob in knobs():

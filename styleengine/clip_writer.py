@@ -9,27 +9,15 @@ shimmer).
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
 
 from styleengine.clips import Clip, ClipError
-from styleengine.images import resize
+from styleengine.images import EncodedImage, resize
 
 CLIP_FORMATS = ("gif", "webp", "mp4")
 PALETTE_SAMPLES = 8  # frames the GIF's one palette is made from
-
-
-@dataclass(frozen=True)
-class EncodedClip:
-    data: bytes
-    format: str  # "gif", "webp" or "mp4"
-    size: tuple[int, int]
-
-    @property
-    def extension(self) -> str:
-        return self.format
 
 
 def encode_clip(
@@ -39,7 +27,7 @@ def encode_clip(
     loop: int | None = 0,
     formats: tuple[str, ...] = ("gif",),
     max_bytes: int | None = None,
-) -> EncodedClip:
+) -> EncodedImage:
     """The clip in the first of ``formats`` that fits ``max_bytes``; past all of them, smaller
     frames (three quarters a side at a time). :class:`ClipError` if nothing fits."""
     current = frames
@@ -50,7 +38,7 @@ def encode_clip(
                 width, height = current[0].size
                 if fmt == "mp4":  # H.264 in 4:2:0 takes even sides: the odd pixel is dropped
                     width, height = width - width % 2, height - height % 2
-                return EncodedClip(data, fmt, (width, height))
+                return EncodedImage(data, fmt, (width, height))
         width, height = current[0].size
         if max_bytes is None or min(width, height) <= 32:
             raise ClipError(f"the painted clip does not fit in {max_bytes} bytes")

@@ -146,7 +146,7 @@ def resize(image: Image.Image, size: tuple[int, int]) -> Image.Image:
 @dataclass(frozen=True)
 class EncodedImage:
     data: bytes
-    format: str  # "png", "webp" or "jpeg"
+    format: str  # "png", "webp" or "jpeg"; a clip (styleengine.clip_writer): "gif", "webp", "mp4"
     size: tuple[int, int]
 
     @property

@@ -252,6 +252,11 @@ class StyleParams:
     def scale_iterations(self) -> tuple[int, ...]:
         return tuple(n for _, n in self.schedule())
 
+    def clip_iterations(self, frames: int) -> int:
+        """Iterations of a clip of ``frames`` frames: the first as a still, each later one
+        ``frame_iterations``."""
+        return sum(self.scale_iterations()) + (frames - 1) * self.frame_iterations
+
     def later_frames(self) -> StyleParams:
         """How a clip's frames after the first are painted: ``frame_iterations`` at the finest
         scale alone (they start from a finished picture)."""

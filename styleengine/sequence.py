@@ -120,8 +120,7 @@ class _ClipPainter:
         self.later = params.later_frames()
         size = fit_long_side(clip.size, params.size)
         self.photos = [resize(frame, size) for frame in clip.frames]
-        first = sum(params.scale_iterations())
-        self.total = first + (len(self.photos) - 1) * self.later.iterations
+        self.total = params.clip_iterations(len(self.photos))
         # A later frame's share of the first's time: its pixel-iterations over the first's.
         pixel_its = sum(n * s * s for s, n in params.schedule())
         self.later_share = self.later.iterations * params.size**2 / pixel_its

@@ -27,7 +27,7 @@ from styleengine import (
 )
 from styleengine.clip_writer import encode_clip, output_formats
 from styleengine.clips import ClipLimits, is_animated, read_clip
-from styleengine.images import EncodedImage, jpeg_bytes
+from styleengine.images import jpeg_bytes
 
 if TYPE_CHECKING:
     from styleengine import Result
@@ -110,8 +110,7 @@ def _paint_clip(order: Order, device: str) -> RunResult:
     work = order.work
     try:
         clip = read_clip(work.content, ClipLimits(frames=1000, seconds=600, side=work.params.size))
-        total = sum(work.params.scale_iterations())
-        total += (len(clip.frames) - 1) * work.params.frame_iterations
+        total = work.params.clip_iterations(len(clip.frames))
         listener = _listener(order, total, preview_every=_EACH_FRAME)
         result = stylize_clip(
             clip,
@@ -135,7 +134,7 @@ def _paint_clip(order: Order, device: str) -> RunResult:
     except Exception as exc:
         return _answer(work, exc)
     rendered = Rendered(
-        image=EncodedImage(encoded.data, encoded.format, encoded.size),
+        image=encoded,
         elapsed=result.elapsed,
         device=result.device,
         precision=result.precision,
