@@ -170,12 +170,14 @@ async def test_a_worker_paints_the_jobs_that_wait_for_it_as_one_batch(
 
 
 async def test_a_gif_is_painted_by_a_worker_process_frame_by_frame(
-    double, redis_server, workers, image_bytes, data_dir
+    double, redis_server, workers, image_bytes, data_dir, tmp_path
 ):
     from styleengine.clips import read_clip
     from tests.styleengine.clip_samples import gif_bytes, pan
 
-    await workers.start()
+    # Held at its first report until the member has seen what was taken of the clip.
+    gate = PaintGate(tmp_path / "gate")
+    await workers.start(gate=gate)
     await workers.online(1)
     async with running(broker_settings(double, redis_server), double) as bot:
         alice = double.add_user("alice")
@@ -183,6 +185,11 @@ async def test_a_gif_is_painted_by_a_worker_process_frame_by_frame(
         style = double.upload("starry.jpg", image_bytes("starry_night.jpg"), "image/jpeg")
         command = await double.post_message(alice, "!stylize", [gif, style])
         status = (await double.wait_for(lambda: double.replies_to(command.id)))[0]
+        await double.wait_for(lambda: gate.held())
+        await double.wait_for(
+            lambda: "Animated picture: 3 frames" in status.data["embeds"][0]["description"]
+        )
+        gate.open()
         (delivered,) = await double.wait_for(lambda: results(double))
         await double.wait_for(lambda: not bot.service.jobs)
     result = next(a for a in delivered.attachments if a["filename"].startswith("stylized-"))
@@ -190,4 +197,3 @@ async def test_a_gif_is_painted_by_a_worker_process_frame_by_frame(
     assert result["filename"].endswith(".gif")
     assert len(clip.frames) == 3 and clip.durations == [90] * 3
     assert "here is your clip of 3 frames" in delivered.text
-    assert "Animated picture: 3 frames" in status.data["embeds"][0]["description"]

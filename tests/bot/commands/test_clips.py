@@ -94,18 +94,22 @@ async def test_a_gif_link_on_another_host_is_not_fetched(bot, double, image_byte
 
 
 async def test_a_long_clip_is_cut_and_thinned_to_the_servers_limits_and_the_member_told(
-    double, image_bytes, data_dir
+    double, image_bytes, data_dir, tmp_path
 ):
     settings = bot_settings(double, clip_frames=3, clip_seconds=1, clip_size=24)
-    async with running(settings, double):
-        alice = double.add_user("alice")
-        gif = double.upload("long.gif", _gif(data_dir, frames=20, ms=100), "image/gif")
-        command = await double.post_message(
-            alice, "!stylize --size 64", [gif, _style(double, image_bytes)]
-        )
-        status = (await double.wait_for(lambda: double.replies_to(command.id)))[0]
-        (delivered,) = await double.wait_for(lambda: results(double))
-    said = status.data["embeds"][0]["description"]
+    # Held at its first report while the member reads what was taken (said until it is done).
+    with PaintGate(tmp_path / "gate").installed() as gate:
+        async with running(settings, double):
+            alice = double.add_user("alice")
+            gif = double.upload("long.gif", _gif(data_dir, frames=20, ms=100), "image/gif")
+            command = await double.post_message(
+                alice, "!stylize --size 64", [gif, _style(double, image_bytes)]
+            )
+            status = (await double.wait_for(lambda: double.replies_to(command.id)))[0]
+            await double.wait_for(lambda: gate.held())
+            said = status.data["embeds"][0]["description"]
+            gate.open()
+            (delivered,) = await double.wait_for(lambda: results(double))
     assert "3 frames, 1.0 s" in said
     assert "cut to the first 1 s" in said and "frame rate lowered to fit 3 frames" in said
     assert "painted at 24 px, the largest for clips here" in said
