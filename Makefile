@@ -9,7 +9,7 @@ TORCH  := torch==2.14.1 torchvision==0.29.1
 TCMALLOC := $(firstword $(wildcard /usr/lib/*/libtcmalloc_minimal.so.4 /usr/lib64/libtcmalloc_minimal.so.4 /usr/lib/libtcmalloc_minimal.so.4))
 ENGINE := $(if $(TCMALLOC),LD_PRELOAD=$(TCMALLOC) )$(PY)
 
-.PHONY: setup run test bench bench-quality bench-clip bench-bot bench-load bench-abuse bench-broker bench-memory bench-profile example-card lint
+.PHONY: setup run test bench bench-quality bench-clip bench-grid bench-bot bench-load bench-abuse bench-broker bench-memory bench-profile example-card lint
 
 setup: $(STAMP)
 
@@ -35,6 +35,9 @@ bench-quality: setup
 
 bench-clip: setup
 	$(ENGINE) bench/clip.py --strip examples/clip_strip.jpg --animation examples/clip_pan.gif
+
+bench-grid: setup
+	$(ENGINE) bench/grid.py --sheet examples/grid.jpg
 
 bench-bot: setup
 	$(ENGINE) bench/bot_latency.py

@@ -17,6 +17,7 @@ from styleengine.progress import CancelToken, Listener, Progress
 
 if TYPE_CHECKING:
     from styleengine.batch import Picture, batch_key, stylize_batch
+    from styleengine.choices import Choices, grid_picture, stylize_choices
     from styleengine.device import available_devices
     from styleengine.engine import Result, stylize
 
@@ -32,6 +33,9 @@ _LAZY = {
     "Picture": "styleengine.batch",
     "batch_key": "styleengine.batch",
     "stylize_batch": "styleengine.batch",
+    "Choices": "styleengine.choices",
+    "grid_picture": "styleengine.choices",
+    "stylize_choices": "styleengine.choices",
 }
 
 
@@ -46,6 +50,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "CancelToken",
     "Cancelled",
+    "Choices",
     "EncodedImage",
     "ImageError",
     "Knob",
@@ -61,9 +66,11 @@ __all__ = [
     "available_devices",
     "batch_key",
     "encode_image",
+    "grid_picture",
     "knobs",
     "load_image",
     "save_image",
     "stylize",
     "stylize_batch",
+    "stylize_choices",
 ]
