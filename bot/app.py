@@ -19,7 +19,14 @@ from bot.ratelimit import MemberRateLimit, SlowDown
 from bot.settings import BotSettings
 from bot.store import JobJournal, Store
 from bot.ui.gallery import GalleryEntry, PageButton, entries_for
-from bot.ui.views import CancelButton, DeleteButton, InfoButton, RerunButton
+from bot.ui.views import (
+    CancelButton,
+    DeleteButton,
+    InfoButton,
+    MoreButton,
+    PickButton,
+    RerunButton,
+)
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +126,9 @@ class StyleBot(commands.Bot):
         self.buttons = Buttons(self.service, self.rate_limit, self.get_guild)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        self.add_dynamic_items(CancelButton, RerunButton, InfoButton, DeleteButton, PageButton)
+        self.add_dynamic_items(
+            CancelButton, RerunButton, InfoButton, DeleteButton, PageButton, PickButton, MoreButton
+        )
         await self.service.start()
         self.loop_lag.start()
         if self.settings.sync_commands:

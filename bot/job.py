@@ -77,6 +77,28 @@ class InputImage:
 
 
 @dataclass(frozen=True)
+class GridChoice:
+    """A job that paints a photo sent alone in several built-in styles at once, for its member
+    to pick one (:mod:`bot.jobs.grid`)."""
+
+    styles: tuple[str, ...]  # the gallery names of the tiles, in order (tile 1 first)
+    start: int  # where the tiles start in the member's order of the gallery's styles
+    flags: tuple[tuple[str, str], ...] = ()  # the member's flags, for the picture they pick
+
+    def as_json(self) -> dict[str, object]:
+        return {"styles": list(self.styles), "start": self.start, "flags": dict(self.flags)}
+
+    @classmethod
+    def from_json(cls, value: dict[str, object]) -> GridChoice:
+        styles, start, flags = value["styles"], value["start"], value.get("flags", {})
+        if not (isinstance(styles, list) and isinstance(start, int) and isinstance(flags, dict)):
+            raise ValueError(f"not a grid: {value!r}")
+        return cls(
+            tuple(map(str, styles)), start, tuple((str(k), str(v)) for k, v in flags.items())
+        )
+
+
+@dataclass(frozen=True)
 class JobInputs:
     """A job's images as bytes, read from the store for a run or a delivery."""
 
@@ -117,6 +139,7 @@ class Job:
     sources: dict[str, str] = field(default_factory=dict)
     preset: str | None = None  # the server's style preset this job used, if any
     gallery: str | None = None  # the built-in style (bot.gallery) this job used, if any
+    grid: GridChoice | None = None  # a grid of styles to choose from, not one picture
     timelapse: bool = False  # the member (or the server) wants the previews as an animation
     clip_note: str | None = None  # what was taken of a member's clip, said while it waits
     command_message_id: int | None = None  # the member's text command, replied to

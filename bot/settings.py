@@ -213,6 +213,19 @@ class BotSettings(PainterSettings):
         le=4096,
         description="largest --size of a GIF or video (its frames are painted one after another)",
     )
+    grid_size: int = Field(
+        192,
+        ge=16,
+        le=1024,
+        description="long side of each of the four pictures a photo sent alone gets (the grid "
+        "of styles to choose from; a server may set its own up to its max-size)",
+    )
+    grid_iterations: int = Field(
+        60,
+        ge=1,
+        le=10_000,
+        description="iterations of the grid's pictures (the four are painted as one batch)",
+    )
     media_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
         (
             "cdn.discordapp.com",

@@ -22,6 +22,7 @@ class Task:
     preview_size: int
     max_pixels: int
     engine: str  # the engine version the bot expects
+    grid: bool = False  # paint the content in each style apart, as a grid to choose from
 
     def to_kwargs(self) -> dict[str, Any]:
         return asdict(self)
@@ -34,4 +35,6 @@ class Task:
             raise TaskError(f"not a task this worker knows: {exc}") from exc
         if not (isinstance(task.params, dict) and isinstance(task.inputs, list) and task.inputs):
             raise TaskError("a task needs params and at least one input")
+        if not isinstance(task.grid, bool):
+            raise TaskError("a task's grid is true or false")
         return task

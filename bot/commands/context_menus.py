@@ -226,9 +226,7 @@ class ContextMenus(commands.Cog):
             flags["preset" if kind == "preset" else "style"] = name
         if strength.strip():
             flags["style-weight"] = strength.strip()
-        if style is None and not upload:
-            await replier.refuse("Pick a style from the list, or upload one, then send the form.")
-            return
+        # Neither a style nor an upload: the photo alone, answered with a grid of styles.
         await self._submit(interaction, [form.content, *upload], flags)
 
     @commands.Cog.listener()

@@ -47,6 +47,8 @@ def shown(key: str, config: GuildConfig) -> str:
         "clip-frames": config.clip_frames,
         "clip-seconds": f"{config.clip_seconds} s",
         "clip-size": config.clip_size,
+        "grid-size": config.grid_size,
+        "grid-iterations": config.grid_iterations,
     }
     if key in values:
         return f"**{values[key]}**"

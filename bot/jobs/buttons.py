@@ -1,6 +1,7 @@
 """What the buttons on the bot's messages do: Cancel on a status; re-run, Info and Delete on a
-result. The buttons themselves (dynamic items, so they work after a restart) are in
-:mod:`bot.ui.views`; they find this through the client's ``buttons``."""
+result; a number (paint that tile) and four more styles on a grid. The buttons themselves
+(dynamic items, so they work after a restart) are in :mod:`bot.ui.views`; they find this
+through the client's ``buttons``."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from collections.abc import Callable
 import discord
 
 from bot.jobs.flags import RequestError
-from bot.jobs.planning import rerun
+from bot.jobs.grid import grid_params, more_job, pick_job
+from bot.jobs.planning import rerun, timelapse_wanted
 from bot.jobs.queue import QueueRefused
 from bot.jobs.service import JobService
 from bot.ratelimit import MemberRateLimit, SlowDown
@@ -122,3 +124,58 @@ class Buttons:
         with contextlib.suppress(discord.NotFound):  # already gone
             await interaction.delete_original_response()  # the message the button is on
         log.info("job %s: result deleted by %s (%d)", job_id, member, member.id)
+
+    # -- a grid of styles ---------------------------------------------------------------------
+
+    async def pick_from_button(
+        self, job_id: str, tile: int, owner_id: int, interaction: discord.Interaction
+    ) -> None:
+        """Paint tile ``tile`` of a grid at its member's size (flags of the grid's request over
+        their preferences and the server's settings, as they are now)."""
+        await self._from_grid(job_id, owner_id, interaction, tile)
+
+    async def more_from_button(
+        self, job_id: str, owner_id: int, interaction: discord.Interaction
+    ) -> None:
+        """A grid of the next four styles for the same photo."""
+        await self._from_grid(job_id, owner_id, interaction, None)
+
+    async def _from_grid(
+        self, job_id: str, owner_id: int, interaction: discord.Interaction, tile: int | None
+    ) -> None:
+        replier = InteractionReplier(interaction)
+        member = interaction.user
+        if member.id != owner_id:
+            await replier.refuse(
+                f"These styles are for <@{owner_id}>'s photo. Send your own photo alone with "
+                "`/stylize` (or `!stylize`) to get a grid of your own."
+            )
+            return
+        if not await self._within_rate(interaction):
+            return
+        service = self.service
+        old = await service.journal_safely(service.store.journal.load(job_id))
+        if old is None or old.grid is None or (tile or 0) > len(old.grid.styles):
+            await replier.refuse(
+                "I no longer have the photo of that grid (it was erased, or kept past "
+                f"{service.settings.retention_hours:g} hours); send it again with `/stylize`."
+            )
+            return
+        try:
+            home = self.guild_for(old.guild_id) if old.guild_id is not None else None
+            config = await service.planner.config_for(home)
+            preferences = await service.store.members.preferences(member.id)
+            flags = dict(old.grid.flags)
+            asked = flags.pop("timelapse", None)
+            params, sources = service.planner.params_for(flags, config, preferences)
+            channel_id = interaction.channel_id or old.channel_id
+            if tile is None:
+                job = more_job(old, member, preferences, grid_params(params, config), sources,
+                               channel_id=channel_id, answered_in=interaction.guild)  # fmt: skip
+            else:
+                job = pick_job(old, tile, member, params, sources,
+                               timelapse=timelapse_wanted(asked, config), channel_id=channel_id,
+                               answered_in=interaction.guild)  # fmt: skip
+            await service.enqueue(job, replier, config=config)
+        except (RequestError, QueueRefused) as exc:
+            await replier.refuse(str(exc))

@@ -17,6 +17,7 @@ import discord
 from bot.job import Job, JobInputs, JobState
 from bot.ui.card import CardPicture, CardPictures, card_pictures, result_card
 from bot.ui.embeds import result_text
+from bot.ui.grid_card import grid_announcement, grid_card
 from bot.ui.pacing import ChannelPacer
 from bot.ui.replies import Replier
 from bot.ui.views import result_view
@@ -38,32 +39,63 @@ async def announce(
     ``inputs``: the bytes of the job's images, for the card (without them, the plain one)."""
     if replier is None or job.state is JobState.CANCELLED:
         return True
+    if job.grid is not None and job.result is not None and job.state is JobState.DONE:
+        return await _deliver(job, replier, grid_card, grid_announcement, pacer, channel_for,
+                              dm_for)  # fmt: skip
     card = await _card(job, inputs)
-    if card is not None:
-        try:
-            await replier.send(**result_card(job, card))
-            return True
-        except discord.HTTPException as exc:
-            log.warning(
-                "job %s: the result card was refused (%s); sending the plain one", job.id, exc
-            )
-        except Exception:  # a fault in building the card must not cost the member the picture
-            log.exception("job %s: the result card failed; sending the plain one", job.id)
     animation = card.timelapse if card is not None else None
+    if card is not None:
+        return await _deliver(job, replier, lambda j: result_card(j, card),
+                              lambda j: announcement(j, animation), pacer, channel_for,
+                              dm_for)  # fmt: skip
+    return await _plain(job, replier, lambda: announcement(job, animation), pacer, channel_for,
+                        dm_for)  # fmt: skip
+
+
+async def _deliver(
+    job: Job,
+    replier: Replier,
+    card: Callable[[Job], dict[str, Any]],
+    plain: Callable[[Job], dict[str, Any]],
+    pacer: ChannelPacer,
+    channel_for: Callable[[int], discord.abc.Messageable],
+    dm_for: Callable[[int], Awaitable[discord.abc.Messageable]] | None,
+) -> bool:
+    """``card`` as a reply, else ``plain`` wherever it goes (see :func:`_plain`)."""
     try:
-        await replier.send(**announcement(job, animation))
+        await replier.send(**card(job))
+        return True
+    except discord.HTTPException as exc:
+        log.warning("job %s: the card was refused (%s); sending the plain one", job.id, exc)
+    except Exception:  # a fault in building the card must not cost the member the picture
+        log.exception("job %s: the card failed; sending the plain one", job.id)
+    return await _plain(job, replier, lambda: plain(job), pacer, channel_for, dm_for)
+
+
+async def _plain(
+    job: Job,
+    replier: Replier,
+    fields: Callable[[], dict[str, Any]],
+    pacer: ChannelPacer,
+    channel_for: Callable[[int], discord.abc.Messageable],
+    dm_for: Callable[[int], Awaitable[discord.abc.Messageable]] | None,
+) -> bool:
+    """The plain message (``fields``, made afresh per send) as a reply, else in the channel,
+    else in the member's DMs; False if none took it."""
+    try:
+        await replier.send(**fields())
     except discord.HTTPException as exc:
         log.warning("job %s: reply failed (%s); posting in the channel", job.id, exc)
         try:
             await pacer.slot(job.channel_id)
-            await channel_for(job.channel_id).send(**announcement(job, animation))
+            await channel_for(job.channel_id).send(**fields())
         except discord.HTTPException as second:
             if dm_for is None:
                 log.exception("job %s: could not deliver; it stays in the journal", job.id)
                 return False
             log.warning("job %s: the channel refused it too (%s); sending a DM", job.id, second)
             try:
-                await (await dm_for(job.owner_id)).send(**announcement(job, animation))
+                await (await dm_for(job.owner_id)).send(**fields())
             except discord.HTTPException:
                 log.exception("job %s: could not deliver; it stays in the journal", job.id)
                 return False

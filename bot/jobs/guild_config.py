@@ -171,6 +171,18 @@ GUILD_KEYS: dict[str, GuildKey] = {
             int(_KNOBS["size"].lo or 1),
             lambda settings: settings.clip_size,
         ),
+        _int_key(
+            "grid-size",
+            "long side of each picture in the grid of four styles a photo alone gets",
+            int(_KNOBS["size"].lo or 1),
+            lambda settings: settings.max_size,
+        ),
+        _int_key(
+            "grid-iterations",
+            "iterations of the grid's pictures",
+            1,
+            lambda settings: settings.max_iterations,
+        ),
         GuildKey(
             key="channels",
             help="channels where members may use !stylize",
@@ -232,6 +244,8 @@ class GuildConfig:
     clip_frames: int = 48
     clip_seconds: int = 10
     clip_size: int = 256
+    grid_size: int = 192
+    grid_iterations: int = 60
 
     def quota(self, in_server: bool) -> Quota:
         """What a job's member and server may keep (no server's outside one)."""
@@ -283,6 +297,10 @@ def resolve(settings: BotSettings, stored: Mapping[str, str]) -> GuildConfig:
         clip_frames=_under(settings.clip_frames, stored, "clip-frames"),
         clip_seconds=_under(settings.clip_seconds, stored, "clip-seconds"),
         clip_size=_under(settings.clip_size, stored, "clip-size"),
+        grid_size=min(max_size, int(stored.get("grid-size", settings.grid_size))),
+        grid_iterations=min(
+            settings.max_iterations, int(stored.get("grid-iterations", settings.grid_iterations))
+        ),
     )
 
 

@@ -47,6 +47,14 @@ class JobRequest:
 
 
 @dataclass(frozen=True)
+class GridPlan:
+    """What a grid of styles needs from the request besides its photo."""
+
+    flags: dict[str, str]
+    preferences: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Plan:
     """A request that may run: its parameters, who chose them, what to download."""
 
@@ -60,6 +68,9 @@ class Plan:
     timelapse: bool = False
     place: Place | None = None  # its place in the queue, held from the check to the queueing
     timelapse_asked: bool = False  # the member said --timelapse yes (not the server's default)
+    # A photo alone: the member's flags (for the picture they pick from the grid) and their
+    # preferences (their favourite styles come first); None for a picture.
+    grid: GridPlan | None = None
 
     @property
     def clip_limits(self) -> ClipLimits:
@@ -111,10 +122,11 @@ class Planner:
             places = " ".join(f"<#{channel}>" for channel in sorted(config.channels))
             raise RequestError(f"On this server I paint in {places}; please ask me there.")
         flags = dict(request.flags)
+        given = dict(flags)
         preset_name = flags.pop("preset", None)
         gallery_name = flags.pop("style", None)
         asked = flags.pop("timelapse", None)
-        timelapse = _timelapse(asked, config)
+        timelapse = timelapse_wanted(asked, config)
         preferences = await self.store.members.preferences(request.owner.id)
         params, sources = self.params_for(flags, config, preferences)
         preset = None
@@ -126,7 +138,11 @@ class Planner:
         images = len(attachments)
         needed = 1 if named else 2
         styles = images - 1 + named
-        if images < needed:
+        grid = None
+        if images == 1 and not named:  # a photo alone: a grid of built-in styles to pick from
+            grid = GridPlan(given, preferences)
+            styles, timelapse = 1, False  # the grid's tiles have one style each, no timelapse
+        elif images < needed:
             raise RequestError(_missing_images(images, preset_name or gallery_name))
         if styles > self.settings.max_styles:
             counted = " (a named style counts as one)" if named else ""
@@ -153,6 +169,7 @@ class Planner:
             timelapse,
             place,
             timelapse_asked=timelapse and asked is not None,
+            grid=grid,
         )
 
     def params_for(
@@ -186,7 +203,7 @@ class Planner:
         return key, InputImage.of(f"preset {key}", preset.data, preset.info.size)
 
 
-def _timelapse(text: str | None, config: GuildConfig) -> bool:
+def timelapse_wanted(text: str | None, config: GuildConfig) -> bool:
     if text is None:
         return config.timelapse
     value = read_switch(text)
@@ -296,11 +313,10 @@ def upload_limit(guild: discord.Guild | None, declared: int | None = None) -> in
 def _missing_images(count: int, named: str | None) -> str:
     if named is not None:
         return f"With the style `{code(named)}`, attach one image: your photo."
-    have = "no image" if count == 0 else "only one image"
     return (
-        f"I found {have}. Attach two: the first is your photo (content), the second the "
-        "style to paint it in. You can also reply to a message holding the photo and "
-        "attach just the style, or name a built-in style with `--style NAME` (`/styles` "
-        "lists them) or a server preset with `--preset NAME`. "
+        "I found no image. Attach your photo (content) and a second image, the style to "
+        "paint it in; or your photo alone, and I show it in four built-in styles to pick "
+        "from. You can also reply to a message holding the photo, or name a built-in style "
+        "with `--style NAME` (`/styles` lists them) or a server preset with `--preset NAME`. "
         "`!stylize help` shows an example."
     )

@@ -16,6 +16,7 @@ from bot.job import Job, JobState
 from bot.jobs.backends.base import Backend
 from bot.jobs.delivery import announce
 from bot.jobs.flags import RequestError
+from bot.jobs.grid import requested_grid
 from bot.jobs.guild_config import GuildConfig
 from bot.jobs.inputs import ImageIntake
 from bot.jobs.journaling import JournalWrites, record_new
@@ -144,9 +145,12 @@ class JobService:
             if before_download is not None:
                 await before_download()
             images = await self.intake.fetch(plan.attachments, clip=plan.clip_limits)
-            if images and images[0].clip is not None:
-                plan = plan.for_clip(images[0])
-            job = new_job(request, plan.images(images), plan)
+            if plan.grid is not None:
+                job = requested_grid(request, images[0], plan)
+            else:
+                if images and images[0].clip is not None:
+                    plan = plan.for_clip(images[0])
+                job = new_job(request, plan.images(images), plan)
             await self.enqueue(job, replier, config=plan.config, place=plan.place)
         except (RequestError, QueueRefused) as exc:
             await replier.refuse(str(exc))

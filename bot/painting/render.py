@@ -55,6 +55,7 @@ class Work:
     upload_limit: int  # bytes the encoded picture may take
     preview_size: int
     max_pixels: int
+    grid: bool = False  # each style painted apart, the pictures laid out as a numbered grid
 
 
 def paint(work: Work, *, device: str, on_progress: ProgressSink, cancel: CancelToken) -> RunResult:
@@ -77,13 +78,16 @@ def paint_batch(orders: list[Order], *, device: str) -> list[RunResult]:
     (:func:`styleengine.stylize_batch`); each gets its own :class:`RunResult`."""
     from styleengine import Picture, stylize_batch  # the engine (and torch) only where painted
 
-    clips = [is_animated(o.work.content) for o in orders]
-    if any(clips):  # a clip's frames follow one another: painted on its own
-        stills = [o for o, is_clip in zip(orders, clips, strict=True) if not is_clip]
+    # A clip's frames follow one another, a grid is a batch of its own: each painted alone.
+    alone = [o.work.grid or is_animated(o.work.content) for o in orders]
+    if any(alone):
+        stills = [o for o, apart in zip(orders, alone, strict=True) if not apart]
         painted = iter(paint_batch(stills, device=device) if stills else [])
         return [
-            _paint_clip(o, device) if is_clip else next(painted)
-            for o, is_clip in zip(orders, clips, strict=True)
+            (_paint_grid(o, device) if o.work.grid else _paint_clip(o, device))
+            if apart
+            else next(painted)
+            for o, apart in zip(orders, alone, strict=True)
         ]
     pictures = [
         Picture(
@@ -139,6 +143,35 @@ def _paint_clip(order: Order, device: str) -> RunResult:
         device=result.device,
         precision=result.precision,
         frames=len(result.frames),
+    )
+    return RunResult(Outcome.PAINTED, rendered=rendered)
+
+
+def _paint_grid(order: Order, device: str) -> RunResult:
+    """One photo in each of its styles, as one batch, laid out as a numbered grid
+    (:func:`styleengine.choices.stylize_choices`)."""
+    from styleengine.choices import stylize_choices
+
+    work = order.work
+    listener = _listener(order)
+    try:
+        choices = stylize_choices(
+            work.content,
+            list(work.styles),
+            work.params,
+            device=device,
+            on_progress=listener.on_progress,
+            progress_every=listener.progress_every,
+            preview_every=listener.preview_every,
+            preview_size=2 * work.preview_size,  # the tiles each at about the usual size
+            cancel=order.cancel,
+            max_pixels=work.max_pixels,
+        )
+        image = encode_image(choices.grid(), max_bytes=work.upload_limit)
+    except Exception as exc:
+        return _answer(work, exc)
+    rendered = Rendered(
+        image=image, elapsed=choices.elapsed, device=choices.device, precision=choices.precision
     )
     return RunResult(Outcome.PAINTED, rendered=rendered)
 

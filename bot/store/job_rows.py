@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from bot.job import InputImage, Job, JobState, Rendered
+from bot.job import GridChoice, InputImage, Job, JobState, Rendered
 from bot.store.blobs import get_blob, has_blob
 from styleengine import EncodedImage, ParamError, StyleParams
 
@@ -46,6 +46,10 @@ async def job_of(
         params = StyleParams().with_strings(json.loads(row["params"]))
     except ParamError as exc:
         return unreadable(f"its options no longer apply ({exc})")
+    try:
+        grid = GridChoice.from_json(json.loads(row["grid"])) if row["grid"] else None
+    except (ValueError, KeyError, TypeError) as exc:
+        return unreadable(f"its grid cannot be read ({exc})")
     job = Job(
         id=row["id"],
         owner_id=row["owner_id"],
@@ -59,6 +63,7 @@ async def job_of(
         sources=json.loads(row["sources"]),
         preset=row["preset"],
         gallery=row["gallery"],
+        grid=grid,
         timelapse=bool(row["timelapse"]),
         command_message_id=row["command_message_id"],
         status_message_id=row["status_message_id"],

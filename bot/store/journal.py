@@ -49,8 +49,8 @@ class JobJournal:
                 """
                 INSERT INTO jobs (id, state, owner_id, owner_name, guild_id, channel_id,
                     command_message_id, status_message_id, params, sources, preset,
-                    gallery, timelapse, upload_limit, attempts, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    gallery, timelapse, upload_limit, attempts, created_at, updated_at, grid)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 (
                     job.id,
@@ -70,6 +70,7 @@ class JobJournal:
                     job.attempts,
                     job.created_at,
                     now,
+                    json.dumps(job.grid.as_json()) if job.grid is not None else None,
                 ),
             )
             for position, image in enumerate((job.content, *job.styles)):
@@ -120,15 +121,19 @@ class JobJournal:
     async def finished(self, job: Job) -> None:
         """The member has been answered (or the job was cancelled): it is out of the queue.
 
-        Its picture is let go at once (it is on Discord now), what made it is kept for the Info
-        button; its inputs stay until the sweep, for the rerun buttons, except a cancelled
-        job's, which go at once (nothing can run it again)."""
+        A painted job keeps its picture and its inputs until the sweep (the member's history
+        shows the one and runs the other again; quotas may let go of them sooner); a job that
+        made no picture lets go of what it was painting, and a cancelled job of its inputs
+        too (nothing can run it again)."""
         assert job.state.finished
         now = time.time()
         async with self._database.transaction() as db:
             cursor = await db.execute("SELECT result_digest FROM jobs WHERE id = ?", (job.id,))
             row = await cursor.fetchone()
-            let_go = [row[0]] if row is not None and row[0] is not None else []
+            let_go = []
+            keep_result = job.state is JobState.DONE
+            if not keep_result and row is not None and row[0] is not None:
+                let_go.append(row[0])
             if job.state is JobState.CANCELLED:
                 cursor = await db.execute(
                     "SELECT digest FROM job_inputs WHERE job_id = ?", (job.id,)
@@ -136,9 +141,9 @@ class JobJournal:
                 let_go += [item[0] for item in await cursor.fetchall()]
                 await db.execute("DELETE FROM job_inputs WHERE job_id = ?", (job.id,))
             await db.execute(
-                """
-                UPDATE jobs SET state = ?, error = ?, updated_at = ?, finished_at = ?,
-                    result_digest = NULL
+                f"""
+                UPDATE jobs SET state = ?, error = ?, updated_at = ?, finished_at = ?
+                    {"" if keep_result else ", result_digest = NULL"}
                 WHERE id = ?
                 """,
                 (str(job.state), job.error, now, now, job.id),

@@ -1,10 +1,11 @@
 """How much a member and a server keep in the store, and making room within their quotas.
 
-What counts: the images of their jobs (inputs, and a picture not yet delivered), a member's
+What counts: the images of their jobs (inputs, and the picture each made), a member's
 remembered style, a server's presets; an image shared by several of them counts once for each
-owner. Room is made by letting go of the inputs of their oldest finished jobs (their re-run
-buttons then say the pictures are gone), never those of a job still queued or painting, nor a
-preset; what cannot be made room for is refused with the reason, in words for the member.
+owner. Room is made by letting go of the inputs and pictures of their oldest finished jobs
+(their re-run and history buttons then say the pictures are gone), never those of a job still
+queued or painting, nor a preset; what cannot be made room for is refused with the reason, in
+words for the member.
 """
 
 from __future__ import annotations
@@ -97,11 +98,13 @@ async def make_server_room(
 
 
 async def _let_go_oldest(db: aiosqlite.Connection, column: str, value: int) -> bool:
-    """Drop the inputs of the oldest finished job (by ``column``) that still has some."""
+    """Drop the inputs and the kept picture of the oldest finished job (by ``column``) that
+    still has some."""
     cursor = await db.execute(
         f"""
-        SELECT j.id FROM jobs j WHERE j.{column} = ? AND j.finished_at IS NOT NULL
-            AND EXISTS (SELECT 1 FROM job_inputs i WHERE i.job_id = j.id)
+        SELECT j.id, j.result_digest FROM jobs j WHERE j.{column} = ? AND j.finished_at IS NOT NULL
+            AND (j.result_digest IS NOT NULL
+                 OR EXISTS (SELECT 1 FROM job_inputs i WHERE i.job_id = j.id))
         ORDER BY j.finished_at LIMIT 1
         """,
         (value,),
@@ -111,6 +114,9 @@ async def _let_go_oldest(db: aiosqlite.Connection, column: str, value: int) -> b
         return False
     cursor = await db.execute("SELECT digest FROM job_inputs WHERE job_id = ?", (row[0],))
     digests = [item[0] for item in await cursor.fetchall()]
+    if row[1] is not None:
+        digests.append(row[1])
     await db.execute("DELETE FROM job_inputs WHERE job_id = ?", (row[0],))
+    await db.execute("UPDATE jobs SET result_digest = NULL WHERE id = ?", (row[0],))
     await sweep_blobs(db, digests)
     return True

@@ -112,4 +112,11 @@ MIGRATIONS: tuple[str, ...] = (
         left_at  REAL NOT NULL
     );
     """,
+    # 5: a grid of styles to choose from (a photo sent alone): its styles, where they start in
+    # the member's order and the member's flags, as JSON; NULL for a picture. A finished job's
+    # picture is now kept for the member's history (swept with the job).
+    """
+    ALTER TABLE jobs ADD COLUMN grid TEXT;
+    CREATE INDEX jobs_history ON jobs (owner_id, finished_at) WHERE result_digest IS NOT NULL;
+    """,
 )

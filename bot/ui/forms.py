@@ -54,7 +54,7 @@ class StyleForm(discord.ui.Modal):
         self.expired: Callable[[], object] | None = None
         self.style: discord.ui.Select[discord.ui.Modal] = discord.ui.Select(
             custom_id="style",
-            placeholder="a painting or a preset",
+            placeholder="a painting or a preset (none: four to choose from)",
             required=False,
             options=options,
         )

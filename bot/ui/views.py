@@ -30,6 +30,14 @@ class JobButtons(Protocol):
         self, job_id: str, owner_id: int, interaction: discord.Interaction
     ) -> None: ...
 
+    async def pick_from_button(
+        self, job_id: str, tile: int, owner_id: int, interaction: discord.Interaction
+    ) -> None: ...
+
+    async def more_from_button(
+        self, job_id: str, owner_id: int, interaction: discord.Interaction
+    ) -> None: ...
+
 
 class _HasJobButtons(Protocol):
     buttons: JobButtons
@@ -136,6 +144,62 @@ class DeleteButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         await _buttons(interaction).delete_from_button(self.job_id, self.owner_id, interaction)
+
+
+class PickButton(
+    RebuiltButton,
+    template=r"stylebot:pick:(?P<job_id>[0-9a-f]{12}):(?P<tile>[1-9]):(?P<owner_id>\d{1,20})",
+):
+    """Paints tile ``tile`` of a grid at its member's size; its label starts with the number."""
+
+    def __init__(self, job_id: str, tile: int | str, owner_id: int | str, name: str = "") -> None:
+        label = f"{tile} \u00b7 {name}" if name else str(tile)
+        super().__init__(
+            discord.ui.Button(
+                label=label[:80],
+                style=discord.ButtonStyle.primary,
+                custom_id=f"stylebot:pick:{job_id}:{tile}:{owner_id}",
+            )
+        )
+        self.job_id = job_id
+        self.tile = int(tile)
+        self.owner_id = int(owner_id)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _buttons(interaction).pick_from_button(
+            self.job_id, self.tile, self.owner_id, interaction
+        )
+
+
+class MoreButton(
+    RebuiltButton,
+    template=r"stylebot:more:(?P<job_id>[0-9a-f]{12}):(?P<owner_id>\d{1,20})",
+):
+    """A grid of the next four styles for the same photo."""
+
+    def __init__(self, job_id: str, owner_id: int | str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Four more styles",
+                emoji="\U0001f500",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"stylebot:more:{job_id}:{owner_id}",
+            )
+        )
+        self.job_id = job_id
+        self.owner_id = int(owner_id)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _buttons(interaction).more_from_button(self.job_id, self.owner_id, interaction)
+
+
+def grid_view(job_id: str, owner_id: int, names: list[str]) -> discord.ui.View:
+    """The grid's buttons for a plain message (the card has them in its container)."""
+    view = discord.ui.View(timeout=None)
+    for tile, name in enumerate(names, start=1):
+        view.add_item(PickButton(job_id, tile, owner_id, name))
+    view.add_item(MoreButton(job_id, owner_id))
+    return view
 
 
 def cancel_view(job_id: str) -> discord.ui.View:

@@ -94,6 +94,7 @@ class Painter:
                 upload_limit=task.upload_limit,
                 preview_size=task.preview_size,
                 max_pixels=task.max_pixels,
+                grid=task.grid,
             )
             if self.batchers:  # the least busy device's next batch
                 device = min(self.batchers, key=lambda d: self.batchers[d].load)

@@ -44,6 +44,8 @@ def bot_settings(double: DiscordDouble, **overrides: Any) -> BotSettings:
         **double.bot_environment(),
         "default_size": 32,
         "default_iterations": 6,
+        "grid_size": 24,  # a grid of styles: four tiny pictures
+        "grid_iterations": 4,
         "progress_interval": 0.25,
         "devices": "cpu",
         "max_size": 128,

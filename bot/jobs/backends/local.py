@@ -90,6 +90,7 @@ class LocalBackend:
             upload_limit=job.upload_limit,
             preview_size=self.preview_size,
             max_pixels=self.max_pixels,
+            grid=job.grid is not None,
         )
         self._running[job.id] = job
         try:

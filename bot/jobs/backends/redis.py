@@ -179,6 +179,7 @@ class RedisBackend:
             preview_size=self.settings.preview_size,
             max_pixels=self.settings.max_pixels,
             engine=__version__,
+            grid=job.grid is not None,
         )
         run = SaqJob(FUNCTION, kwargs=task.to_kwargs(), key=key,
                      **job_options(self.settings.heartbeat))  # fmt: skip

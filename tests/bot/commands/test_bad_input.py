@@ -17,7 +17,7 @@ async def refusal(double, author, text, attachments=None, **kwargs) -> str:
     ("text", "files", "fragment"),
     [
         ("!stylize", 0, "I found no image"),
-        ("!stylize", 1, "only one image"),
+        ("!stylize --size banana", 1, "not a number"),  # a photo alone: a grid, its flags read
         ("!stylize", 5, "at most 3 style images"),
         ("!stylize --size 4000", 2, "at most 128 here"),
         ("!stylize --size banana", 2, "not a number; expected from 16 to 4096"),

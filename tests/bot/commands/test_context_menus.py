@@ -141,7 +141,9 @@ async def test_a_video_is_no_style_but_a_photo_to_paint(bot, double, image_bytes
     assert "here is your clip of 2 frames" in card.text
 
 
-async def test_a_deleted_picture_and_a_form_with_nothing_chosen(bot, double, image_bytes):
+async def test_a_deleted_picture_and_a_form_with_nothing_chosen_gets_a_grid(
+    bot, double, image_bytes
+):
     alice = double.add_user("alice")
     photo = await double.post_message(alice, "my cat", [_photo(double, image_bytes)])
     await double.delete_message(photo.id)
@@ -149,11 +151,18 @@ async def test_a_deleted_picture_and_a_form_with_nothing_chosen(bot, double, ima
     picked = await double.run_context_menu(alice, "Use as style", message=photo.data)
     assert "could not download `chelsea.jpg`" in await _answer(double, picked)
 
+    # Nothing chosen: the photo alone, answered with a grid of styles (its flags read first).
     photo = await double.post_message(alice, "my cat", [_photo(double, image_bytes)])
     opened = await double.run_context_menu(alice, "Stylize with...", message=photo)
     await double.wait_for(lambda: opened.modal)
-    sent = await double.submit_modal(alice, opened, {"strength": "7"})
-    assert "Pick a style from the list, or upload one" in await _answer(double, sent)
+    sent = await double.submit_modal(alice, opened, {"strength": "lots"})
+    assert "style-weight" in await _answer(double, sent)
+    opened = await double.run_context_menu(alice, "Stylize with...", message=photo)
+    await double.wait_for(lambda: opened.modal)
+    await double.submit_modal(alice, opened, {"strength": "7"})
+    await double.wait_for(
+        lambda: [m for m in double.bot_messages() if "styles for your photo" in m.text]
+    )
     opened = await double.run_context_menu(alice, "Stylize with...", message=photo)
     await double.wait_for(lambda: opened.modal)
     sent = await double.submit_modal(alice, opened, {"style": "style:udnie", "strength": "lots"})

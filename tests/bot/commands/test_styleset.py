@@ -225,7 +225,7 @@ async def test_slash_options_autocomplete_keys_and_presets(server, image_bytes):
         "tv-weight",
     ]
     keys = await double.autocomplete(admin, "styleset", "key", "size", subcommand=("reset",))
-    assert [c["value"] for c in keys] == ["size", "max-size", "clip-size"]
+    assert [c["value"] for c in keys] == ["size", "max-size", "clip-size", "grid-size"]
     names = await double.autocomplete(server.member, "stylize", "preset", "st")
     assert [c["value"] for c in names] == ["starry", "stripes"]
     names = await double.autocomplete(

@@ -217,7 +217,7 @@ def _request_cases() -> list[Case]:
     cases = [Case(name, expect, photo, text=text) for name, text, expect in flag_cases]
     cases += [
         Case("no_attachments", "I found no image", (), style=False),
-        Case("only_one_image", "only one image", photo, style=False),
+        Case("one_image_bad_flag", "not a number", photo, text="!stylize --seed x", style=False),
         Case("too_many_attachments", "at most 3 style images", many, style=False),
         Case("reply_to_deleted", "The message you replied to was deleted", (),
              reply_to_deleted=True),
