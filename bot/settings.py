@@ -163,10 +163,12 @@ class BotSettings(PainterSettings):
         description="SQLite file holding server settings, presets and the job journal",
     )
     retention_hours: float = Field(
-        48.0,
+        720.0,
         ge=0,
         le=24 * 365,
-        description="hours a finished job's pictures are kept (the result's buttons need them)",
+        description="hours a finished job's picture and the images it was made from are kept "
+        "(a member's /history and the re-run buttons use them; /forget-me erases them sooner, "
+        "a full storage quota lets the oldest go)",
     )
     cleanup_interval: float = Field(
         3600.0, ge=1, le=7 * 24 * 3600, description="seconds between clean-ups of old jobs"
@@ -214,7 +216,7 @@ class BotSettings(PainterSettings):
         description="largest --size of a GIF or video (its frames are painted one after another)",
     )
     grid_size: int = Field(
-        192,
+        256,
         ge=16,
         le=1024,
         description="long side of each of the four pictures a photo sent alone gets (the grid "

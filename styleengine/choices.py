@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
-from styleengine.batch import Picture, stylize_batch
+from styleengine import batch
+from styleengine.batch import Picture
 from styleengine.errors import Cancelled
 from styleengine.images import DEFAULT_MAX_PIXELS, ImageInput
 from styleengine.params import ParamError, StyleParams
@@ -94,7 +95,7 @@ def stylize_choices(
         )
         for n, style in enumerate(styles)
     ]
-    outcomes = stylize_batch(pictures, device=device, max_pixels=max_pixels)
+    outcomes = batch.stylize_batch(pictures, device=device, max_pixels=max_pixels)
     failures = [o for o in outcomes if isinstance(o, Exception)]
     if failures:
         cancelled = [f for f in failures if isinstance(f, Cancelled)]

@@ -244,7 +244,7 @@ class GuildConfig:
     clip_frames: int = 48
     clip_seconds: int = 10
     clip_size: int = 256
-    grid_size: int = 192
+    grid_size: int = 256
     grid_iterations: int = 60
 
     def quota(self, in_server: bool) -> Quota:

@@ -22,6 +22,7 @@ def test_keys_are_the_flag_names_and_cover_the_issue(settings):
         "content-weight", "style-weight", "palette-weight", "tv-weight", "iterations", "size",
         "preserve-color", "optimizer", "user-limit", "max-size", "channels", "timelapse",
         "member-storage", "server-storage", "clip-frames", "clip-seconds", "clip-size",
+        "grid-size", "grid-iterations",
     }  # fmt: skip
     assert setting_key("Style_Weight") == "style-weight"
     assert setting_key("--size") == "size"
@@ -98,3 +99,14 @@ def test_a_server_may_lower_its_clip_limits_but_not_raise_them(settings):
     config = resolve(settings, {"clip-frames": "24", "clip-seconds": "5", "clip-size": "128"})
     assert (config.clip_frames, config.clip_seconds, config.clip_size) == (24, 5, 128)
     assert resolve(settings, {}).clip_frames == 48
+
+
+def test_the_grid_is_the_servers_to_size_within_its_limits(settings):
+    assert (resolve(settings, {}).grid_size, resolve(settings, {}).grid_iterations) == (256, 60)
+    assert read_setting(settings, "grid-size", "256") == "256"
+    with pytest.raises(SettingError, match="from 16 to 512"):
+        read_setting(settings, "grid-size", "600")
+    with pytest.raises(SettingError):
+        read_setting(settings, "grid-iterations", "0")
+    config = resolve(settings, {"grid-size": "400", "grid-iterations": "30", "max-size": "256"})
+    assert (config.grid_size, config.grid_iterations) == (256, 30)  # under the server's max-size
