@@ -13,12 +13,14 @@ from discord.ext import commands
 from bot.endpoints import point_at
 from bot.jobs.backends.base import Backend
 from bot.jobs.buttons import Buttons
+from bot.jobs.history import MemberHistory
 from bot.jobs.service import JobService
 from bot.looplag import LoopLagMonitor
 from bot.ratelimit import MemberRateLimit, SlowDown
 from bot.settings import BotSettings
 from bot.store import JobJournal, Store
 from bot.ui.gallery import GalleryEntry, PageButton, entries_for
+from bot.ui.history import HISTORY_BUTTONS
 from bot.ui.views import (
     CancelButton,
     DeleteButton,
@@ -36,6 +38,7 @@ EXTENSIONS = (
     "bot.commands.gallery",
     "bot.commands.prefer",
     "bot.commands.context_menus",
+    "bot.commands.history",
 )
 
 
@@ -74,6 +77,7 @@ class StyleTree(app_commands.CommandTree["StyleBot"]):
 class StyleBot(commands.Bot):
     service: JobService
     buttons: Buttons
+    history: MemberHistory
 
     def __init__(self, settings: BotSettings, *, message_content: bool | None = None) -> None:
         self.settings = settings
@@ -124,10 +128,18 @@ class StyleBot(commands.Bot):
             dm_for=lambda user_id: self.create_dm(discord.Object(user_id)),
         )
         self.buttons = Buttons(self.service, self.rate_limit, self.get_guild)
+        self.history = MemberHistory(self.service, self.rate_limit)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(
-            CancelButton, RerunButton, InfoButton, DeleteButton, PageButton, PickButton, MoreButton
+            CancelButton,
+            RerunButton,
+            InfoButton,
+            DeleteButton,
+            PageButton,
+            PickButton,
+            MoreButton,
+            *HISTORY_BUTTONS,
         )
         await self.service.start()
         self.loop_lag.start()

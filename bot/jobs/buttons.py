@@ -74,6 +74,15 @@ class Buttons:
                 "I no longer have the pictures of that job; please run `/stylize` again."
             )
             return
+        if old.grid is not None:  # a grid's "Run again" (history): the same styles again
+            if change != "same":
+                await replier.refuse(
+                    "A grid is painted at this server's grid size: press a number on it to "
+                    "paint that style at your size."
+                )
+                return
+            await self._from_grid(job_id, old.owner_id, interaction, None, again=True)
+            return
         try:
             # The settings and limits of the job's own server, wherever the button is pressed
             # (pressed in a DM, it would otherwise escape them).
@@ -82,7 +91,7 @@ class Buttons:
             made = await service.journal_safely(service.store.journal.made(job_id))
             clip = bool(made and made.get("frames"))  # a painted GIF or video
             job = rerun(old, change, interaction.user, config, answered_in=interaction.guild,
-                        clip=clip)  # fmt: skip
+                        channel_id=interaction.channel_id, clip=clip)  # fmt: skip
             await service.enqueue(job, replier, config=config)
         except (RequestError, QueueRefused) as exc:
             await replier.refuse(str(exc))
@@ -141,8 +150,15 @@ class Buttons:
         await self._from_grid(job_id, owner_id, interaction, None)
 
     async def _from_grid(
-        self, job_id: str, owner_id: int, interaction: discord.Interaction, tile: int | None
+        self,
+        job_id: str,
+        owner_id: int,
+        interaction: discord.Interaction,
+        tile: int | None,
+        *,
+        again: bool = False,
     ) -> None:
+        """A grid's tile (``tile``), its next styles, or (``again``) the same grid anew."""
         replier = InteractionReplier(interaction)
         member = interaction.user
         if member.id != owner_id:
@@ -171,7 +187,8 @@ class Buttons:
             channel_id = interaction.channel_id or old.channel_id
             if tile is None:
                 job = more_job(old, member, preferences, grid_params(params, config), sources,
-                               channel_id=channel_id, answered_in=interaction.guild)  # fmt: skip
+                               channel_id=channel_id, answered_in=interaction.guild,
+                               again=again)  # fmt: skip
             else:
                 job = pick_job(old, tile, member, params, sources,
                                timelapse=timelapse_wanted(asked, config), channel_id=channel_id,

@@ -123,8 +123,9 @@ def more_job(
     *,
     channel_id: int,
     answered_in: discord.Guild | None,
+    again: bool = False,
 ) -> Job:
-    """The grid of the next four styles after ``old``'s (a grid job)."""
+    """The grid of the next four styles after ``old``'s (a grid job); ``again``: its own."""
     assert old.grid is not None
     return grid_job(
         owner=member,
@@ -135,7 +136,7 @@ def more_job(
         flags=dict(old.grid.flags),
         params=params,
         sources=sources,
-        start=old.grid.start + len(old.grid.styles),
+        start=old.grid.start + (0 if again else len(old.grid.styles)),
         upload=upload_limit(answered_in),
     )
 

@@ -256,20 +256,22 @@ def _clip_note(content: InputImage, plan: Plan) -> str | None:
 
 
 def rerun(old: Job, change: str, member: discord.abc.User, config: GuildConfig, *,
-          answered_in: discord.Guild | None, clip: bool = False) -> Job:  # fmt: skip
-    """The job a result's "More style / More content / Larger" button asks for, within
-    ``config`` (the job's own server's; ``clip``: its limits for clips); its picture goes where
-    the button was pressed."""
+          answered_in: discord.Guild | None, channel_id: int | None = None,
+          clip: bool = False) -> Job:  # fmt: skip
+    """The job a result's "More style / More content / Larger" button (or the history's "Run
+    again", ``change`` "same") asks for, within ``config`` (the job's own server's; ``clip``:
+    its limits for clips); its picture goes where the button was pressed (``channel_id``)."""
+    changed = {RERUN_KNOB[change]: "member"} if change in RERUN_KNOB else {}
     return Job(
         owner_id=member.id,
         owner_name=member.display_name,
         guild_id=old.guild_id,
-        channel_id=old.channel_id,
+        channel_id=channel_id or old.channel_id,
         content=old.content,
         styles=old.styles,
         params=_rerun_params(old.params, change, config, clip=clip),
         upload_limit=upload_limit(answered_in),
-        sources={**old.sources, RERUN_KNOB[change]: "member"},
+        sources={**old.sources, **changed},
         preset=old.preset,
         gallery=old.gallery,
         timelapse=old.timelapse,
@@ -279,6 +281,11 @@ def rerun(old: Job, change: str, member: discord.abc.User, config: GuildConfig, 
 def _rerun_params(
     params: StyleParams, change: str, config: GuildConfig, *, clip: bool = False
 ) -> StyleParams:
+    if change == "same":
+        return params.replace(
+            size=min(params.size, config.clip_size if clip else config.max_size),
+            iterations=min(params.iterations, config.max_iterations),
+        )
     if change == "style":
         weight = min(params.style_weight * 2, _KNOB_MAX["style_weight"] or 0)
         return params.replace(style_weight=weight)

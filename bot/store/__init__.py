@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.store.database import Database, StoreError
 from bot.store.departures import Departures
 from bot.store.guilds import GuildSettingsStore
+from bot.store.history import Forgotten, History, HistoryEntry
 from bot.store.job_rows import Unreadable
 from bot.store.journal import JobJournal, Swept
 from bot.store.members import MemberStore, RememberedStyle
@@ -22,6 +23,7 @@ class Store:
         self.members = MemberStore(database)
         self.journal = JobJournal(database)
         self.departures = Departures(database)
+        self.history = History(database)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
@@ -35,13 +37,22 @@ class Store:
             self.guilds.forget(guild_id)  # what it had cached of them
         return gone
 
+    async def forget_member(self, user_id: int) -> Forgotten:
+        """Erase all the store keeps of a member (see :meth:`History.forget_member`)."""
+        forgotten = await self.history.forget_member(user_id)
+        self.members.drop_cached(user_id)
+        return forgotten
+
     async def close(self) -> None:
         await self.database.close()
 
 
 __all__ = [
     "Departures",
+    "Forgotten",
     "GuildSettingsStore",
+    "History",
+    "HistoryEntry",
     "JobJournal",
     "MemberStore",
     "Preset",

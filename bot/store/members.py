@@ -67,6 +67,10 @@ class MemberStore:
         self._cache.pop(user_id, None)
         return cursor.rowcount
 
+    def drop_cached(self, user_id: int) -> None:
+        """Forget what is cached of the member (their rows were changed elsewhere)."""
+        self._cache.pop(user_id, None)
+
     # -- the remembered style ----------------------------------------------------------------
 
     async def remember_style(

@@ -8,11 +8,13 @@ from typing import Any, Protocol, cast
 
 import discord
 
-RERUN_CHANGES = {
+RERUN_CHANGES = {  # the card's re-run buttons
     "style": ("More style", "\U0001f3a8"),
     "content": ("More content", "\U0001f5bc\ufe0f"),
     "size": ("Larger", "\U0001f50d"),
 }
+# Every re-run a button may ask for: the card's, and the history's "Run again" (unchanged).
+RERUNS = {**RERUN_CHANGES, "same": ("Run again", "\U0001f501")}
 
 
 class JobButtons(Protocol):
@@ -86,10 +88,10 @@ class CancelButton(
 
 class RerunButton(
     RebuiltButton,
-    template=r"stylebot:again:(?P<job_id>[0-9a-f]{12}):(?P<change>style|content|size)",
+    template=r"stylebot:again:(?P<job_id>[0-9a-f]{12}):(?P<change>style|content|size|same)",
 ):
     def __init__(self, job_id: str, change: str) -> None:
-        label, emoji = RERUN_CHANGES[change]
+        label, emoji = RERUNS[change]
         super().__init__(
             discord.ui.Button(
                 label=label,
