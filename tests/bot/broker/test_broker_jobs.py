@@ -197,3 +197,25 @@ async def test_a_gif_is_painted_by_a_worker_process_frame_by_frame(
     assert result["filename"].endswith(".gif")
     assert len(clip.frames) == 3 and clip.durations == [90] * 3
     assert "here is your clip of 3 frames" in delivered.text
+
+
+async def test_a_grid_of_styles_is_painted_by_a_worker_process(
+    double, redis_server, workers, image_bytes
+):
+    await workers.start()
+    await workers.online(1)
+    async with running(broker_settings(double, redis_server), double) as bot:
+        alice = double.add_user("alice")
+        photo = double.upload("chelsea.jpg", image_bytes("chelsea.jpg"), "image/jpeg")
+        await double.post_message(alice, "!stylize", [photo])
+        (grid,) = await double.wait_for(
+            lambda: [m for m in double.bot_messages() if "styles for your photo" in m.text]
+        )
+        # Four tiles of the grid's size (24 px: tests' settings), numbered, from the worker.
+        image = decode(double.attachment_bytes(grid.attachments[0]))
+        assert image.size == (2 * 24 + 6, 2 * 16 + 6)
+        pick = next(c for c in custom_ids(grid.data) if c.startswith("stylebot:pick:"))
+        await double.press(alice, grid.id, pick)
+        (card,) = await double.wait_for(lambda: results(double))
+        assert "--style " in card.text
+        await double.wait_for(lambda: not bot.service.jobs)
