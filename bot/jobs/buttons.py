@@ -81,7 +81,8 @@ class Buttons:
                     "paint that style at your size."
                 )
                 return
-            await self._from_grid(job_id, old.owner_id, interaction, None, again=True)
+            await self._from_grid(job_id, old.owner_id, interaction, None, again=True,
+                                  counted=True)  # fmt: skip
             return
         try:
             # The settings and limits of the job's own server, wherever the button is pressed
@@ -157,8 +158,10 @@ class Buttons:
         tile: int | None,
         *,
         again: bool = False,
+        counted: bool = False,
     ) -> None:
-        """A grid's tile (``tile``), its next styles, or (``again``) the same grid anew."""
+        """A grid's tile (``tile``), its next styles, or (``again``) the same grid anew
+        (``counted``: the press was already counted against the member's rate)."""
         replier = InteractionReplier(interaction)
         member = interaction.user
         if member.id != owner_id:
@@ -167,7 +170,7 @@ class Buttons:
                 "`/stylize` (or `!stylize`) to get a grid of your own."
             )
             return
-        if not await self._within_rate(interaction):
+        if not counted and not await self._within_rate(interaction):
             return
         service = self.service
         old = await service.journal_safely(service.store.journal.load(job_id))

@@ -87,7 +87,8 @@ class MemberHistory:
                 "less when your storage is full; the oldest go first)."
             )
             return
-        data, extension = kept
+        data, kind = kept
+        extension = "jpg" if kind == "jpeg" else kind
         await interaction.response.send_message(
             file=discord.File(io.BytesIO(data), filename=f"stylized-{job_id}.{extension}"),
             ephemeral=True,

@@ -160,3 +160,27 @@ async def test_forget_me_cancels_the_waiting_job_and_erases_everything(
         pressed = await double.press(alice, card.id, _buttons(card, "again")[0])
         assert "I no longer have the pictures of that job" in (await _answer(double, pressed)).text
         assert not bot.service.jobs
+
+
+async def test_a_grid_in_the_history_runs_again_as_a_grid(double, image_bytes):
+    async with running(bot_settings(double), double) as bot:
+        alice = double.add_user("alice")
+        photo = double.upload("chelsea.jpg", image_bytes("chelsea.jpg"), "image/jpeg")
+        await double.post_message(alice, "!stylize", [photo])
+
+        def grids():
+            return [m for m in double.bot_messages() if "styles for your photo" in m.text]
+
+        (grid,) = await double.wait_for(grids)
+        await double.wait_for(lambda: not bot.service.jobs)
+        page = await _answer(double, await double.run_slash(alice, "history"))
+        assert "**Grid of " in page.text
+        larger = next(c for c in custom_ids(page.data) if c.endswith(":size"))
+        assert larger in _disabled(page)  # a grid is painted at the grid's size: pick a tile
+        double.cdn.clear()
+        again = next(c for c in custom_ids(page.data) if c.endswith(":same"))
+        await double.press(alice, page.id, again)
+        await double.wait_for(lambda: len(grids()) == 2)
+        labels = [c for c in custom_ids(grids()[1].data) if c.startswith("stylebot:pick:")]
+        assert len(labels) == 4
+        assert grids()[1].text.split("\n")[1:5] == grid.text.split("\n")[1:5]  # the same styles
