@@ -9,6 +9,7 @@ import sys
 import discord
 
 from bot.app import StyleBot
+from bot.observe.logs import configure_logging
 from bot.painting.engine_check import engine_missing
 from bot.settings import BotSettings, read_settings
 from bot.store import StoreError
@@ -65,9 +66,7 @@ def main() -> int:
     settings = load_settings()
     if settings is None or painter_missing(settings):
         return EXIT_CONFIG
-    discord.utils.setup_logging(
-        level=logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
-    )
+    configure_logging(settings.log_level, settings.log_format, settings.secrets())
     try:
         return asyncio.run(run(settings))
     except KeyboardInterrupt:

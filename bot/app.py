@@ -16,6 +16,10 @@ from bot.jobs.buttons import Buttons
 from bot.jobs.history import MemberHistory
 from bot.jobs.service import JobService
 from bot.looplag import LoopLagMonitor
+from bot.observe.bot_side import readings, ready_checks
+from bot.observe.listeners import outcome_of
+from bot.observe.metrics import BotMetrics
+from bot.observe.server import ObserveServer
 from bot.ratelimit import MemberRateLimit, SlowDown
 from bot.settings import BotSettings
 from bot.store import JobJournal, Store
@@ -39,6 +43,7 @@ EXTENSIONS = (
     "bot.commands.prefer",
     "bot.commands.context_menus",
     "bot.commands.history",
+    "bot.observe.listeners",
 )
 
 
@@ -69,9 +74,23 @@ class StyleTree(app_commands.CommandTree["StyleBot"]):
         try:
             interaction.client.rate_limit.check(interaction.user.id)
         except SlowDown as exc:
+            if interaction.command is not None:
+                interaction.client.metrics.commands.labels(
+                    interaction.command.qualified_name, "refused"
+                ).inc()
             await interaction.response.send_message(str(exc), ephemeral=True)
             return False
         return True
+
+    async def on_error(
+        self, interaction: discord.Interaction[StyleBot], error: app_commands.AppCommandError
+    ) -> None:
+        command = interaction.command
+        if command is not None and not isinstance(command, commands.hybrid.HybridAppCommand):
+            interaction.client.metrics.commands.labels(
+                command.qualified_name, outcome_of(error)
+            ).inc()
+        await super().on_error(interaction, error)
 
 
 class StyleBot(commands.Bot):
@@ -81,6 +100,7 @@ class StyleBot(commands.Bot):
 
     def __init__(self, settings: BotSettings, *, message_content: bool | None = None) -> None:
         self.settings = settings
+        self.metrics = BotMetrics()
         intents = discord.Intents.default()
         intents.message_content = (
             settings.message_content if message_content is None else message_content
@@ -100,12 +120,14 @@ class StyleBot(commands.Bot):
                 guild=True, dm_channel=True, private_channel=True
             ),
             allowed_installs=app_commands.AppInstallationType(guild=True, user=True),
+            http_trace=self.metrics.http_trace(),  # counts Discord's 429s
         )
         self.rate_limit = MemberRateLimit(settings.command_rate, settings.command_window)
         self.add_check(self._text_rate_limit)
         self.loop_lag = LoopLagMonitor()
         self._session: aiohttp.ClientSession | None = None
         self.store: Store | None = None
+        self.observe: ObserveServer | None = None
         point_at(settings)
 
     async def setup_hook(self) -> None:
@@ -126,6 +148,7 @@ class StyleBot(commands.Bot):
             self.get_partial_messageable,
             self.loop_lag.snapshot,
             dm_for=lambda user_id: self.create_dm(discord.Object(user_id)),
+            metrics=self.metrics,
         )
         self.buttons = Buttons(self.service, self.rate_limit, self.get_guild)
         self.history = MemberHistory(self.service, self.rate_limit)
@@ -143,6 +166,12 @@ class StyleBot(commands.Bot):
         )
         await self.service.start()
         self.loop_lag.start()
+        self.metrics.watch(lambda: readings(self))
+        if self.settings.metrics_addr:
+            self.observe = ObserveServer(
+                self.settings.metrics_addr, self.metrics.registry, ready_checks(self)
+            )
+            await self.observe.start()
         if self.settings.sync_commands:
             synced = await self.tree.sync()
             log.info("published %d application command(s)", len(synced))
@@ -197,6 +226,8 @@ class StyleBot(commands.Bot):
 
     async def close(self) -> None:
         self.loop_lag.stop()
+        if self.observe is not None:
+            await self.observe.stop()
         if hasattr(self, "service"):
             await self.service.stop()
         if self._session is not None:

@@ -164,6 +164,13 @@ class Job:
     cancel: CancelToken = field(default_factory=CancelToken)
     cancelled_by: str | None = None
 
+    @property
+    def kind(self) -> str:
+        """picture, grid or clip (a label for the metrics)."""
+        if self.grid is not None:
+            return "grid"
+        return "clip" if self.content.clip is not None else "picture"
+
 
 class Outcome(enum.StrEnum):
     """How a painter's run of a job ended."""

@@ -11,7 +11,8 @@ only choose the server-wide default and the ceiling a member may ask for.
 from __future__ import annotations
 
 import sys
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import (
     AliasChoices,
@@ -23,6 +24,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.observe.server import split_addr
 from styleengine import ParamError, StyleParams
 
 DISCORD_API_BASE = "https://discord.com/api/v10"
@@ -67,6 +69,29 @@ class PainterSettings(BaseSettings):
         "another worker",
     )
     log_level: str = Field("INFO", description="logging level")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="text, or json: one JSON object per line, with the job's id"
+    )
+    metrics_addr: str | None = Field(
+        None,
+        description="host:port where the process serves /metrics (Prometheus), /healthz and "
+        "/readyz; unset: none",
+    )
+
+    @field_validator("metrics_addr")
+    @classmethod
+    def _check_metrics_addr(cls, value: str | None) -> str | None:
+        if value:
+            split_addr(value)  # ValueError: said as the setting's error
+        return value or None
+
+    def secrets(self) -> list[str]:
+        """What no log line may show (masked by bot.observe.logs)."""
+        if self.broker_url is None:
+            return []
+        url = self.broker_url.get_secret_value()
+        password = urlsplit(url).password
+        return [url, password] if password else [url]
 
     @field_validator("devices", mode="before")
     @classmethod
@@ -98,6 +123,10 @@ class BotSettings(PainterSettings):
         validation_alias=AliasChoices("DISCORD_TOKEN", "STYLEBOT_TOKEN"),
         description="the bot's token from the Discord developer portal",
     )
+
+    def secrets(self) -> list[str]:
+        return [self.token.get_secret_value(), *super().secrets()]
+
     api_base: str = Field(
         DISCORD_API_BASE,
         validation_alias=AliasChoices("DISCORD_API_BASE", "STYLEBOT_API_BASE"),

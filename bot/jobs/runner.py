@@ -15,6 +15,8 @@ from bot.jobs.backends.base import Backend, Report, Slot
 from bot.jobs.planning import smaller
 from bot.jobs.queue import FairQueue
 from bot.looplag import LagSnapshot
+from bot.observe.logs import current_job
+from bot.observe.metrics import BotMetrics
 from bot.store import JobJournal
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,7 @@ class Runner:
         touch: Callable[[Job], None],
         done: Callable[[Job], Awaitable[None]],
         loop_lag: Callable[[], LagSnapshot],
+        metrics: BotMetrics,
     ) -> None:
         self.queue = queue
         self.backend = backend
@@ -43,6 +46,7 @@ class Runner:
         self.touch = touch
         self.done = done
         self.loop_lag = loop_lag
+        self.metrics = metrics
         self._tasks: set[asyncio.Task[None]] = set()
 
     @property
@@ -68,6 +72,7 @@ class Runner:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _one(self, job: Job, slot: Slot) -> None:
+        current_job.set(job.id)  # this task's log lines name the job
         try:
             await self._paint(job, slot)
         except Exception:
@@ -86,6 +91,7 @@ class Runner:
         job.state = JobState.RUNNING
         job.device = slot.device
         job.attempts += 1
+        self.metrics.job_started(job)
         await self.journal_safely(self.journal.started(job))
         self.touch(job)
         if job.result is not None:  # painted before a restart, not yet delivered
@@ -113,6 +119,8 @@ class Runner:
             job.progress, job.preview, job.frames = None, None, []
             result = await self.backend.run(job, slot, self._report, inputs)
         self._settle(job, result)
+        if self.backend.in_process:  # a worker process counts its own
+            self.metrics.job_painted(job, str(result.outcome))
         self.touch(job)
         lag = self.loop_lag()
         log.info("job %s %s; event-loop lag p99 %.1f ms", job.id, job.state, lag.p99_ms)

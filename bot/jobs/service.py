@@ -26,6 +26,8 @@ from bot.jobs.resume import resume_jobs
 from bot.jobs.runner import Runner
 from bot.jobs.sweeper import clean_up_forever
 from bot.looplag import LagSnapshot
+from bot.observe.logs import current_job
+from bot.observe.metrics import BotMetrics
 from bot.settings import BotSettings
 from bot.store import Store
 from bot.ui.embeds import status_embed
@@ -55,8 +57,10 @@ class JobService:
         channel_for: Callable[[int], discord.abc.Messageable],
         loop_lag: Callable[[], LagSnapshot],
         dm_for: Callable[[int], Awaitable[discord.abc.Messageable]] | None = None,
+        metrics: BotMetrics | None = None,
     ) -> None:
         self.settings = settings
+        self.metrics = metrics or BotMetrics()
         self.session = session
         self.writes = JournalWrites(self.background)
         self.journal_safely = self.writes.safely
@@ -87,6 +91,7 @@ class JobService:
             touch=self._touch,
             done=self._done,
             loop_lag=loop_lag,
+            metrics=self.metrics,
         )
         self._status: dict[str, StatusMessage] = {}
         self._repliers: dict[str, Replier] = {}
@@ -153,6 +158,7 @@ class JobService:
                 job = new_job(request, plan.images(images), plan)
             await self.enqueue(job, replier, config=plan.config, place=plan.place)
         except (RequestError, QueueRefused) as exc:
+            self.metrics.jobs.labels("request", "refused").inc()
             await replier.refuse(str(exc))
             return None
         finally:
@@ -187,6 +193,7 @@ class JobService:
             self.queue.release(place)  # nothing if the job took it
         self.jobs[job.id] = job
         self._repliers[job.id] = replier
+        current_job.set(job.id)  # the lines logged from here on name it
         status = self._status_message(job)
         try:
             await status.post(replier)
@@ -198,6 +205,7 @@ class JobService:
             self._status.pop(job.id, None)
             await self._retire(job)
             raise
+        self.metrics.jobs.labels(job.kind, "queued").inc()
         if status.message is not None:
             job.status_message_id = status.message.id
             await self.journal_safely(self.store.journal.status_posted(job.id, status.message.id))
@@ -294,6 +302,7 @@ class JobService:
             await self.journal_surely(
                 lambda: self.store.journal.finished(job), f"job {job.id} answered"
             )
+        self.metrics.job_ended(job)
         self.jobs.pop(job.id, None)
         self._repliers.pop(job.id, None)
         status = self._status.get(job.id)

@@ -35,6 +35,7 @@ class Database:
         self._connection = connection
         self._lock = asyncio.Lock()
         self.path = path
+        self.failures = 0  # statements SQLite refused since the start (a metric)
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
@@ -90,24 +91,38 @@ class Database:
         """The connection, inside a read (deferred) transaction: it takes no write lock, so an
         operator's writer elsewhere is not held up; keep it short, the connection is shared."""
         async with self._lock:
-            await self._connection.execute("BEGIN DEFERRED")
             try:
-                yield self._connection
-            finally:
-                await self._connection.execute("COMMIT")
+                await self._connection.execute("BEGIN DEFERRED")
+                try:
+                    yield self._connection
+                finally:
+                    await self._connection.execute("COMMIT")
+            except (sqlite3.Error, OSError):
+                self.failures += 1
+                raise
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """The connection, inside ``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on error)."""
         async with self._lock:
-            await self._connection.execute("BEGIN IMMEDIATE")
             try:
-                yield self._connection
-            except BaseException:
-                if self._connection.in_transaction:  # SQLite ends some on its own (a full disk)
-                    await self._connection.execute("ROLLBACK")
+                await self._connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._connection
+                except BaseException:
+                    if self._connection.in_transaction:  # SQLite ends some itself (disk full)
+                        await self._connection.execute("ROLLBACK")
+                    raise
+                await self._connection.execute("COMMIT")
+            except (sqlite3.Error, OSError):
+                self.failures += 1
                 raise
-            await self._connection.execute("COMMIT")
+
+    async def ping(self) -> bool:
+        """True when the database answers a query (``/readyz``)."""
+        async with self.reading() as db:
+            await db.execute("SELECT 1")
+        return True
 
     async def _migrate(self) -> None:
         async with self.transaction() as db:

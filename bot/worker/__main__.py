@@ -8,6 +8,7 @@ import asyncio
 import logging
 import sys
 
+from bot.observe.logs import configure_logging
 from bot.painting.engine_check import engine_missing
 from bot.settings import WorkerSettings, read_settings
 from styleengine import WeightsError
@@ -31,10 +32,7 @@ def main() -> int:
         return EXIT_CONFIG
     if engine_missing("StyleBot worker", "install it with pip install 'stylebot[engine]'."):
         return EXIT_CONFIG
-    logging.basicConfig(
-        level=logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)-8s %(name)s: %(message)s",
-    )
+    configure_logging(settings.log_level, settings.log_format, settings.secrets())
     from bot.worker.serve import serve
 
     try:

@@ -31,6 +31,8 @@ from bot.broker.progress import LiveReport, WorkerReport
 from bot.broker.queue import OUTAGE, stop_if_cancelled
 from bot.broker.task import Task, TaskError
 from bot.job import Outcome, RunResult
+from bot.observe.logs import current_job
+from bot.observe.metrics import PaintMetrics
 from bot.painting.batcher import Batcher
 from bot.painting.render import Order, Work, paint
 from bot.painting.slots import DeviceSlots
@@ -56,6 +58,7 @@ class Painter:
         slots: DeviceSlots,
         batchers: dict[str, Batcher] | None = None,
         largest: int | None = None,
+        metrics: PaintMetrics | None = None,
     ) -> None:
         self.redis = redis
         self.weights = weights
@@ -63,6 +66,8 @@ class Painter:
         self.slots = slots
         self.batchers = batchers or {}  # by device, where jobs are painted in batches
         self.largest = largest  # the largest size the devices' memory takes, if they limit it
+        self.metrics = metrics
+        self.painting = 0  # runs being painted now
 
     async def run(self, job: SaqJob, kwargs: dict[str, Any]) -> dict[str, str]:
         key = job.key
@@ -73,6 +78,7 @@ class Painter:
             task = Task.from_kwargs(kwargs)
         except TaskError as exc:
             return await self._refuse(job, str(exc))
+        current_job.set(task.job_id)  # this run's log lines name the job
         if reason := self._mismatch(task):
             return await self._refuse(job, reason, task)
         try:
@@ -100,17 +106,32 @@ class Painter:
                 device = min(self.batchers, key=lambda d: self.batchers[d].load)
             else:
                 device = await self.slots.take()
+            self.painting += 1
             try:
                 log.info("job %s (run %s, attempt %d) on %s: size %d, %d iterations",
                          task.job_id, key, job.attempts, device, params.size,
                          params.iterations)  # fmt: skip
                 result = await self._paint(job, work, device)
             finally:
+                self.painting -= 1
                 if not self.batchers:
                     self.slots.give_back(device)
+            self._count(result, params, device)
         await self._store(key, result)
         log.info("job %s (run %s): %s", task.job_id, key, result.outcome)
         return {"outcome": str(result.outcome)}
+
+    def _count(self, result: RunResult, params: StyleParams, device: str) -> None:
+        if self.metrics is None:
+            return
+        rendered = result.rendered
+        self.metrics.painted_one(
+            size=params.size,
+            device=rendered.device if rendered is not None else device,
+            seconds=rendered.elapsed if rendered is not None else 0.0,
+            iterations=params.iterations * max(1, rendered.frames if rendered else 0),
+            outcome=str(result.outcome),
+        )
 
     def _mismatch(self, task: Task) -> str | None:
         if task.engine != __version__:

@@ -8,11 +8,15 @@ import os
 import socket
 from typing import Any
 
+from prometheus_client import CollectorRegistry
 from saq import Worker
 from saq.types import Context
 
 from bot.broker.keys import FUNCTION
 from bot.broker.queue import DEQUEUE_TIMEOUT, open_queue
+from bot.observe.metrics import PaintMetrics
+from bot.observe.server import ObserveServer
+from bot.observe.worker_side import WorkerReadings, redis_answers
 from bot.painting.batcher import Batcher
 from bot.painting.capacity import free_bytes, plan, warm_up
 from bot.painting.cores import share_cores
@@ -67,14 +71,17 @@ async def serve(settings: WorkerSettings) -> None:
             "pid": os.getpid(),
         },
     )
-    worker.context["painter"] = Painter(
+    registry = CollectorRegistry()
+    painter = Painter(
         queue.redis,
         weights=settings.weights,
         heartbeat=settings.heartbeat,
         slots=slots,
         batchers=batchers,
         largest=largest,
+        metrics=PaintMetrics(registry),
     )
+    worker.context["painter"] = painter
     log.info(
         "worker %s: %d slot(s) on %s, engine %s, weights %s%s",
         worker.id,
@@ -84,11 +91,18 @@ async def serve(settings: WorkerSettings) -> None:
         settings.weights,
         f", {threads} torch thread(s) per job" if threads else "",
     )
+    observe = None
+    if settings.metrics_addr:
+        registry.register(WorkerReadings(painter, concurrency))
+        observe = ObserveServer(settings.metrics_addr, registry, {"broker": redis_answers(queue)})
+        await observe.start()
     await queue.connect()
     try:
         await worker.start()
     finally:
         await queue.disconnect()
+        if observe is not None:
+            await observe.stop()
 
 
 def _batchers(devices: tuple[str, ...], batch_size: int) -> tuple[dict[str, Batcher], int | None]:

@@ -46,6 +46,14 @@ class Backend(Protocol):
     def available(self) -> bool:
         """False while the painters cannot be reached (new requests are refused then)."""
 
+    @property
+    def workers(self) -> int:
+        """Painter processes online (this one, when it paints in process)."""
+
+    @property
+    def failures(self) -> int:
+        """Calls to the painters' broker that failed since the start."""
+
     def status_note(self) -> str | None:
         """A line for waiting members when painting is held up, else None."""
 

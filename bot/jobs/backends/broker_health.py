@@ -22,6 +22,8 @@ class BrokerHealth:
         self.queue = queue
         self.available = False  # Redis answers
         self.capacity = 0  # worker slots online
+        self.workers = 0  # worker processes announcing themselves
+        self.failures = 0  # calls to Redis that failed since the start (a metric)
         self._in_flight = 0  # slots taken by this bot's runs
         self._changed = asyncio.Event()
         self._listeners: list[Callable[[], None]] = []
@@ -76,9 +78,11 @@ class BrokerHealth:
             info = await self.queue.info()
             available = True
             capacity = sum(self._slots(name, w) for name, w in info["workers"].items())
+            self.workers = len(info["workers"])
             self._odd_workers &= set(info["workers"])  # forget the workers that are gone
         except OUTAGE as exc:
             stop_if_cancelled()
+            self.failures += 1
             if self.available:
                 log.warning("the painting queue (Redis) is unavailable: %s", exc)
             available, capacity = False, self.capacity

@@ -52,6 +52,14 @@ class LocalBackend:
     def available(self) -> bool:
         return True
 
+    @property
+    def workers(self) -> int:
+        return 1  # this process
+
+    @property
+    def failures(self) -> int:
+        return 0
+
     def status_note(self) -> str | None:
         return None
 

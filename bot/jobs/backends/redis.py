@@ -73,6 +73,14 @@ class RedisBackend:
     def available(self) -> bool:
         return self.health.available
 
+    @property
+    def workers(self) -> int:
+        return self.health.workers
+
+    @property
+    def failures(self) -> int:
+        return self.health.failures
+
     def status_note(self) -> str | None:
         if not self.health.available:
             return UNAVAILABLE_NOTE
@@ -128,6 +136,7 @@ class RedisBackend:
                 if key is None or not await self._still_there(key):
                     key = await self._dispatch(job, inputs)
             except OUTAGE:
+                self.health.failures += 1
                 stop_if_cancelled()
                 await self.health.outage_pause()
                 continue
@@ -153,6 +162,7 @@ class RedisBackend:
             if record is not None and record.status in (Status.QUEUED, Status.NEW):
                 await self.queue.abort(record, error="cancelled")
         except OUTAGE:
+            self.health.failures += 1
             stop_if_cancelled()
             log.warning("job %s: Redis is unavailable; it is cancelled when it is back", job.id)
 
@@ -229,6 +239,7 @@ class RedisBackend:
                     await self._relay(job, key, latest, seen, report)
                     seen = latest
             except OUTAGE:
+                self.health.failures += 1
                 stop_if_cancelled()
                 await self.health.outage_pause()
                 continue
