@@ -16,8 +16,7 @@ from bot.jobs.buttons import Buttons
 from bot.jobs.history import MemberHistory
 from bot.jobs.service import JobService
 from bot.looplag import LoopLagMonitor
-from bot.observe.bot_side import readings, ready_checks
-from bot.observe.listeners import outcome_of
+from bot.observe.bot_side import outcome_of, readings, ready_checks
 from bot.observe.metrics import BotMetrics
 from bot.observe.server import ObserveServer
 from bot.ratelimit import MemberRateLimit, SlowDown

@@ -24,12 +24,19 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.observe.server import split_addr
 from styleengine import ParamError, StyleParams
 
 DISCORD_API_BASE = "https://discord.com/api/v10"
 DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
 DISCORD_CDN_URL = "https://cdn.discordapp.com"
+
+
+def split_addr(addr: str) -> tuple[str, int]:
+    """``host:port`` (``[::1]:9100`` for IPv6) into its parts; ValueError when it is not one."""
+    host, sep, port = addr.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"{addr!r} is not host:port")
+    return host.strip("[]") or "0.0.0.0", int(port)
 
 
 class PainterSettings(BaseSettings):

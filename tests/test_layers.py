@@ -13,11 +13,11 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYERS = [
     ["styleengine"],
     ["bot.settings", "bot.text", "bot.job", "bot.looplag", "bot.endpoints", "bot.gallery"],
-    ["bot.store", "bot.broker", "bot.painting", "bot.ratelimit"],
+    ["bot.store", "bot.broker", "bot.painting", "bot.ratelimit", "bot.observe"],
     ["bot.ui"],
     ["bot.jobs"],
-    ["bot.app", "bot.worker"],
-    ["bot.commands"],
+    ["bot.app", "bot.worker", "bot.observe.bot_side", "bot.observe.worker_side"],
+    ["bot.commands", "bot.observe.listeners"],
     ["bot.__main__"],
 ]
 

@@ -6,13 +6,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from discord import app_commands
+from discord.ext import commands
 from prometheus_client.core import CounterMetricFamily, Metric
 
 from bot.observe.metrics import gauge, labelled_gauge
 from bot.observe.server import Check
+from bot.ratelimit import SlowDown
 
 if TYPE_CHECKING:
     from bot.app import StyleBot
+
+
+REFUSALS = (commands.UserInputError, commands.CheckFailure, app_commands.CheckFailure, SlowDown)
+
+
+def outcome_of(error: BaseException) -> str:
+    """A failed command's outcome label: refused (the member's input, a check) or error."""
+    return "refused" if isinstance(error, REFUSALS) else "error"
 
 
 def shard_latencies(bot: StyleBot) -> list[tuple[int, float]]:

@@ -5,19 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import discord
-from discord import app_commands
 from discord.ext import commands
 
-from bot.ratelimit import SlowDown
+from bot.observe.bot_side import outcome_of
 
 if TYPE_CHECKING:
     from bot.app import StyleBot
-
-REFUSALS = (commands.UserInputError, commands.CheckFailure, app_commands.CheckFailure, SlowDown)
-
-
-def outcome_of(error: BaseException) -> str:
-    return "refused" if isinstance(error, REFUSALS) else "error"
 
 
 def component_name(interaction: discord.Interaction[Any]) -> str | None:

@@ -14,18 +14,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from bot.settings import split_addr
+
 log = logging.getLogger(__name__)
 
 Check = Callable[[], Awaitable[bool]]
 CHECK_PATIENCE = 3.0  # seconds a readiness check may take before it counts as failed
-
-
-def split_addr(addr: str) -> tuple[str, int]:
-    """``host:port`` (``[::1]:9100`` for IPv6) into its parts; ValueError when it is not one."""
-    host, sep, port = addr.rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ValueError(f"{addr!r} is not host:port")
-    return host.strip("[]") or "0.0.0.0", int(port)
 
 
 class ObserveServer:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from pathlib import Path
 
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
@@ -13,6 +14,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.observe.logs import configure_logging
 from tests.bot.conftest import bot_settings, pair, results, running
 from tests.discord_double.server import custom_ids
+
+ROOT = Path(__file__).resolve().parents[3]
+WORKER_ONLY = {"stylebot_worker_slots", "stylebot_worker_painting"}  # test_worker_metrics.py
 
 
 async def scrape(bot) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
