@@ -42,6 +42,7 @@ EXTENSIONS = (
     "bot.commands.prefer",
     "bot.commands.context_menus",
     "bot.commands.history",
+    "bot.commands.operator",
     "bot.observe.listeners",
 )
 

@@ -150,6 +150,11 @@ class BotSettings(PainterSettings):
         description="CDN base URL of avatars, replacing the whole default (for a proxy)",
     )
     prefix: str = Field("!", min_length=1, max_length=5, description="prefix of text commands")
+    operator_ids: Annotated[tuple[int, ...], NoDecode] = Field(
+        (),
+        description="comma-separated Discord user ids of the operators: they may pause and "
+        "resume painting (!pause, !resume) in any server or DM",
+    )
     message_content: bool = Field(
         True,
         description="request the privileged message-content intent; without it text commands "
@@ -274,6 +279,13 @@ class BotSettings(PainterSettings):
         description="Discord's hosts a GIF picked from Discord's GIF picker (a link whose "
         "embed carries the clip) is fetched from, over https, comma-separated; nothing else is",
     )
+
+    @field_validator("operator_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(int(part) for part in value.split(",") if part.strip())
+        return value
 
     @field_validator("media_hosts", mode="before")
     @classmethod

@@ -21,6 +21,7 @@ from bot.jobs.guild_config import GuildConfig
 from bot.jobs.inputs import Downloadable
 from bot.jobs.links import embedded_clips
 from bot.jobs.planning import JobRequest
+from bot.jobs.queue import paused_note
 from bot.text import clip
 from bot.ui.embeds import queue_embed
 from bot.ui.replies import ChannelReplier, InteractionReplier
@@ -223,7 +224,9 @@ class Stylize(commands.Cog):
         running, waiting = queue.running(), queue.waiting()
         here = [j for j in running if shown(j)], [j for j in waiting if shown(j)]
         elsewhere = len(running) + len(waiting) - len(here[0]) - len(here[1])
-        embed = queue_embed(*here, elsewhere=elsewhere, own=server_id is None)
+        embed = queue_embed(
+            *here, elsewhere=elsewhere, own=server_id is None, note=paused_note(queue.paused)
+        )
         await ctx.reply(embed=embed, ephemeral=True, mention_author=False)
 
     def help_embed(self, config: GuildConfig) -> discord.Embed:

@@ -44,6 +44,18 @@ class FairQueue:
         self._tick = 0
         self._wakeup = asyncio.Event()
         self._listeners: list[Callable[[], None]] = []
+        self.paused: str | None = None  # the operator's reason, while no job may start
+
+    def pause(self, reason: str) -> None:
+        """No job starts until :meth:`resume`; the waiting keep their places, new ones queue,
+        the running finish."""
+        self.paused = reason
+        self._changed()
+
+    def resume(self) -> None:
+        self.paused = None
+        self._wakeup.set()
+        self._changed()
 
     def __len__(self) -> int:
         return sum(len(jobs) for jobs in self._waiting.values())
@@ -119,7 +131,7 @@ class FairQueue:
 
     async def get(self) -> Job:
         """The next job in fair order, now counted as running until :meth:`finish`."""
-        while not self._waiting:
+        while not self._waiting or self.paused is not None:
             self._wakeup.clear()
             await self._wakeup.wait()
         owner_id = _next_owner(self._waiting, self._running_counts(), self._served)
@@ -180,6 +192,17 @@ class FairQueue:
             job.position = position
         for listener in self._listeners:
             listener()
+
+
+def paused_note(reason: str | None) -> str | None:
+    """What waiting members read while the operator has paused painting."""
+    if reason is None:
+        return None
+    why = f" ({reason})" if reason else ""
+    return (
+        f"Painting is paused by the operator{why}; your job keeps its place and starts when "
+        "painting resumes."
+    )
 
 
 def _next_owner(

@@ -21,7 +21,7 @@ from bot.jobs.guild_config import GuildConfig
 from bot.jobs.inputs import ImageIntake
 from bot.jobs.journaling import JournalWrites, record_new
 from bot.jobs.planning import JobRequest, Planner, new_job
-from bot.jobs.queue import FairQueue, Place, QueueRefused
+from bot.jobs.queue import FairQueue, Place, QueueRefused, paused_note
 from bot.jobs.resume import resume_jobs
 from bot.jobs.runner import Runner
 from bot.jobs.sweeper import clean_up_forever
@@ -242,7 +242,9 @@ class JobService:
 
     def _draw(self, job: Job) -> dict[str, Any]:
         view = None if job.state.finished else cancel_view(job.id)
-        notes = [self.backend.status_note() if job.state is JobState.QUEUED else None]
+        waiting = job.state is JobState.QUEUED
+        notes = [paused_note(self.queue.paused) if waiting else None]
+        notes.append(self.backend.status_note() if waiting else None)
         replier = self._repliers.get(job.id)
         if isinstance(replier, InteractionReplier) and not replier.in_bot_channel:
             notes.append(DM_NOTE)

@@ -60,6 +60,8 @@ def readings(bot: StyleBot) -> Iterator[Metric]:
                 service.worker_count)  # fmt: skip
     yield gauge("stylebot_broker_up", "1 while the painters' broker answers (always 1 in process)",
                 float(service.backend.available))  # fmt: skip
+    yield gauge("stylebot_paused", "1 while the operator has paused painting",
+                float(service.queue.paused is not None))  # fmt: skip
     yield gauge("stylebot_guilds", "Servers this process's shards are in", len(bot.guilds))
     yield labelled_gauge(
         "stylebot_gateway_latency_seconds",

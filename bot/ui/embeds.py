@@ -166,10 +166,24 @@ def result_text(job: Job) -> str:
 
 
 def queue_embed(
-    running: list[Job], waiting: list[Job], *, elsewhere: int = 0, own: bool = False
+    running: list[Job],
+    waiting: list[Job],
+    *,
+    elsewhere: int = 0,
+    own: bool = False,
+    note: str | None = None,
 ) -> discord.Embed:
     """This server's jobs (``own``: the member's own, in a DM), in the queue's order; the jobs
-    of other places are only counted."""
+    of other places are only counted; ``note`` (a pause) above them."""
+    embed = _queue_list(running, waiting, elsewhere=elsewhere, own=own)
+    if note:
+        embed.description = f"**{note}**\n\n{embed.description}"
+    return embed
+
+
+def _queue_list(
+    running: list[Job], waiting: list[Job], *, elsewhere: int, own: bool
+) -> discord.Embed:
     embed = discord.Embed(title="StyleBot queue", colour=discord.Colour.blurple())
     others = f" \u00b7 {elsewhere} elsewhere" if elsewhere else ""
     if not running and not waiting:
