@@ -23,6 +23,7 @@ from bot.job import Job, JobState
 PAINT_BUCKETS = (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800)
 WAIT_BUCKETS = (0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600)
 SIZE_CLASSES = (256, 512, 768, 1024, 1536)
+RATE_LIMIT_SCOPES = ("user", "shared", "global")  # Discord's X-RateLimit-Scope
 
 
 def size_class(size: int) -> str:
@@ -114,6 +115,8 @@ class BotMetrics:
             ["scope"],
             registry=registry,
         )
+        for scope in RATE_LIMIT_SCOPES:  # at 0 from the start: a rate() needs the series
+            self.discord_429.labels(scope)
 
     def job_started(self, job: Job) -> None:
         if job.attempts == 1 and not job.resumed:  # a restart's wait is not the queue's
@@ -155,7 +158,7 @@ class BotMetrics:
         ) -> None:
             if params.response.status == 429:
                 scope = params.response.headers.get("X-RateLimit-Scope", "user")
-                if scope not in ("user", "shared", "global"):
+                if scope not in RATE_LIMIT_SCOPES:
                     scope = "other"
                 self.discord_429.labels(scope).inc()
 
