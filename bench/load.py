@@ -4,7 +4,9 @@ cap and the queue bound must hold throughout, and the event loop must stay respo
 
 Runs the real bot in process against the loopback Discord double from tests/, with tiny real
 engine jobs (the bot's machinery is under test, not the painter). Prints the figures.
-Usage: python bench/load.py [--requests 200] [--users 50] [--seconds 60]
+Usage: python bench/load.py [--requests 200] [--users 50] [--seconds 60] [--channels 25]
+A burst in one channel (how long until every member sees a first answer):
+python bench/load.py --requests 40 --users 10 --seconds 2 --channels 1
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ class LoadReport:
     rss_end_mib: float = 0.0
     rss_peak_mib: float = 0.0
     rate_limited: int = 0  # 429s the double answered
+    first_answers: list[float] = field(default_factory=list)  # seconds, one per request
+    bot_posts: int = 0  # messages the bot posted during the load (edits not counted)
 
     def lines(self) -> list[str]:
         exact = self.answers_per_request.get(1, 0)
@@ -67,7 +71,15 @@ class LoadReport:
             f"memory (RSS): {self.rss_start_mib:.0f} MiB after a warm-up job, "
             f"{self.rss_end_mib:.0f} MiB after the load, peak {self.rss_peak_mib:.0f} MiB",
             f"429s from the double: {self.rate_limited}",
+            f"first visible answer (a reply, or a line on the channel's board): median "
+            f"{_median(self.first_answers):.1f} s, slowest {max(self.first_answers, default=0):.1f}"
+            f" s after the request; the bot posted {self.bot_posts} messages",
         ]
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2] if ordered else 0.0
 
 
 class Hold(Protocol):
@@ -84,9 +96,33 @@ def rss_mib() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def _boards(double: DiscordDouble) -> list[str]:
+    """The text of the crowded channels' boards (bot.ui.board) now shown."""
+    return [
+        "\n".join(e.get("description") or "" for e in m.data["embeds"])
+        for m in double.bot_messages()
+        if not m.deleted and m.data["embeds"]
+        and (m.data["embeds"][0].get("title") or "").startswith(("Busy here", "Requests here"))
+    ]  # fmt: skip
+
+
+def answered(double: DiscordDouble, command: StoredMessage) -> bool:
+    """Whether the member sees an answer to ``command``: a reply, or a line on a board."""
+    link = f"/{command.id})"
+    return bool(double.replies_to(command.id)) or any(link in b for b in _boards(double))
+
+
 def outcome(double: DiscordDouble, command: StoredMessage) -> list[tuple[str, str]]:
     """The final answers the bot gave to one command: (kind, detail) for each."""
     finals = []
+    link = f"/{command.id})"
+    for board in _boards(double):  # a refusal in a crowded channel: on its board
+        reason = ""
+        for line in board.splitlines():
+            if line.startswith("**Not taken:** "):
+                reason = line.removeprefix("**Not taken:** ")
+            elif reason and link in line:
+                finals.append(("refused", reason[:60]))
     for reply in double.replies_to(command.id):
         text = reply.text
         if reply.attachments and ("here is your picture" in text or "here is your clip" in text):
@@ -154,10 +190,16 @@ async def run_load(
         who = [members[n % users] for n in range(requests)]
         rng.shuffle(who)
         sent: list[StoredMessage] = []
+        posted: dict[int, float] = {}  # command -> when it was sent
         done = asyncio.Event()
+        posts_before = len(double.bot_messages())
 
-        async def watch() -> None:  # the caps, as often as the loop allows
+        async def watch() -> None:  # the caps and first answers, as often as the loop allows
             while not done.is_set():
+                now = time.perf_counter()
+                for message in [m for m in sent if m.id in posted]:
+                    if answered(double, message):
+                        report.first_answers.append(now - posted.pop(message.id))
                 queue = bot.service.queue
                 report.longest_queue = max(report.longest_queue, len(queue))
                 for member in members:
@@ -176,13 +218,16 @@ async def run_load(
                 double.upload("photo.jpg", content, "image/jpeg"),
                 double.upload("style.jpg", style, "image/jpeg"),
             ]
-            sent.append(await double.post_message(member, "!stylize", files, channel_id=channel))
+            command = await double.post_message(member, "!stylize", files, channel_id=channel)
+            posted[command.id] = time.perf_counter()
+            sent.append(command)
         if hold is not None:
             hold.open()
         await double.wait_for(
             lambda: all(outcome(double, m) for m in sent) and not bot.service.jobs,
             timeout=max(120.0, seconds * 5),
         )
+        await double.wait_for(lambda: not posted)  # the watcher has seen every answer
         report.seconds = time.perf_counter() - start
         done.set()
         await watcher
@@ -199,6 +244,7 @@ async def run_load(
                 report.reasons[_reason(detail)] += 1
         report.rss_peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         report.rate_limited = len(double.rate_limited)
+        report.bot_posts = len(double.bot_messages()) - posts_before
     finally:
         await bot.close()
         await task
@@ -225,6 +271,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--queue-limit", type=int, default=50)
     parser.add_argument("--user-limit", type=int, default=2)
+    parser.add_argument("--channels", type=int, default=25)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         report = asyncio.run(
@@ -233,6 +280,7 @@ def main() -> None:
                 users=args.users,
                 seconds=args.seconds,
                 scratch=scratch,
+                channels=args.channels,
                 queue_limit=args.queue_limit,
                 user_limit=args.user_limit,
             )

@@ -24,8 +24,10 @@ from bot.settings import BotSettings
 from bot.store import JobJournal, Store
 from bot.ui.gallery import GalleryEntry, PageButton, entries_for
 from bot.ui.history import HISTORY_BUTTONS
+from bot.ui.replies import ChannelReplier
 from bot.ui.views import (
     CancelButton,
+    CancelMineButton,
     DeleteButton,
     InfoButton,
     MoreButton,
@@ -156,6 +158,7 @@ class StyleBot(commands.Bot):
             await self.load_extension(extension)
         self.add_dynamic_items(
             CancelButton,
+            CancelMineButton,
             RerunButton,
             InfoButton,
             DeleteButton,
@@ -215,6 +218,12 @@ class StyleBot(commands.Bot):
         if isinstance(error, SlowDown) and not error.tell:
             return
         if isinstance(error, commands.CheckFailure | app_commands.CheckFailure):
+            if ctx.interaction is None and hasattr(self, "service"):  # paced, or on a board
+                service = self.service
+                await ChannelReplier.to_message(ctx.message, service.pacer, service.boards).refuse(
+                    str(error)
+                )
+                return
             await ctx.reply(str(error), ephemeral=True, mention_author=False)
             return
         log.error("command %s failed", ctx.command, exc_info=error)

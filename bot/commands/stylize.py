@@ -90,7 +90,8 @@ class Stylize(commands.Cog):
         if options.strip().lower() in {"help", "--help", "-h", "?"}:
             await self.help_command(ctx)
             return
-        replier = ChannelReplier.to_message(ctx.message, self.bot.service.pacer)
+        service = self.bot.service
+        replier = ChannelReplier.to_message(ctx.message, service.pacer, service.boards)
         try:
             flags = split_flags(options)
             attachments = await self._attachments_of(ctx.message)

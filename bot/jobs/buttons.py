@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import discord
 
+from bot.job import JobState
 from bot.jobs.flags import RequestError
 from bot.jobs.grid import grid_params, more_job, pick_job
 from bot.jobs.planning import rerun, timelapse_wanted
@@ -60,6 +61,26 @@ class Buttons:
             return
         await interaction.response.defer()
         await self.service.cancel(job, by=member.display_name)
+
+    async def cancel_waiting_from_button(
+        self, channel_id: int, interaction: discord.Interaction
+    ) -> None:
+        """A crowded channel's board: the presser's requests still waiting there, cancelled."""
+        mine = [
+            job
+            for job in self.service.jobs.values()
+            if job.channel_id == channel_id
+            and job.owner_id == interaction.user.id
+            and job.state is JobState.QUEUED
+        ]
+        replier = InteractionReplier(interaction)
+        if not mine:
+            await replier.refuse("You have no request waiting here.")
+            return
+        for job in mine:
+            await self.service.cancel(job, by=interaction.user.display_name)
+        ids = ", ".join(f"`{job.id}`" for job in mine)
+        await replier.refuse(f"Cancelled your waiting request{'s' * (len(mine) > 1)}: {ids}.")
 
     async def rerun_from_button(
         self, job_id: str, change: str, interaction: discord.Interaction

@@ -30,9 +30,10 @@ from bot.observe.logs import current_job
 from bot.observe.metrics import BotMetrics
 from bot.settings import BotSettings
 from bot.store import Store
+from bot.ui.board import Boards
 from bot.ui.embeds import status_embed
 from bot.ui.pacing import ChannelPacer
-from bot.ui.replies import InteractionReplier, Replier
+from bot.ui.replies import ChannelReplier, InteractionReplier, Replier
 from bot.ui.status import StatusMessage
 from bot.ui.views import cancel_view
 from styleengine.allocator import release_free_memory
@@ -82,6 +83,7 @@ class JobService:
         self.planner = Planner(settings, store, self.queue)
         self.jobs: dict[str, Job] = {}  # queued or running
         self.pacer = ChannelPacer()
+        self.boards = Boards(self.pacer, lambda: len(self.queue), note=self._waiting_note)
         self.runner = Runner(
             self.queue,
             backend,
@@ -95,7 +97,8 @@ class JobService:
         )
         self._status: dict[str, StatusMessage] = {}
         self._repliers: dict[str, Replier] = {}
-        self._tasks: list[asyncio.Task[None]] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._promoting: set[str] = set()  # jobs leaving their board for a status of their own
         self._arriving = 0  # requests between their check and their queueing
         backend.on_change(self._redraw_waiting)
 
@@ -105,17 +108,19 @@ class JobService:
         """Pick up the journal's unfinished jobs, then start painting and the clean-up."""
         await self.backend.start()
         await resume_jobs(self, in_process=self.backend.in_process)
-        self._tasks.append(asyncio.create_task(self.runner.run(), name="job-runner"))
-        self._tasks.append(
+        self.background(asyncio.create_task(self.runner.run(), name="job-runner"))
+        self.background(
             asyncio.create_task(clean_up_forever(self.store, self.settings), name="clean-up")
         )
 
     async def stop(self) -> None:
         """Stop working; unfinished jobs stay in the journal for the next start."""
         await self.backend.stop()
-        for task in self._tasks:
+        self.boards.stop()
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         for status in self._status.values():
             status.stop()
 
@@ -195,6 +200,14 @@ class JobService:
         self._repliers[job.id] = replier
         current_job.set(job.id)  # the lines logged from here on name it
         status = self._status_message(job)
+        if isinstance(replier, ChannelReplier) and replier.crowded():
+            # A burst here: the first answer is a line on the channel's board; the job's own
+            # message comes when its painting starts (_touch).
+            self.boards.wait_here(job, replier.channel)
+            self.metrics.jobs.labels(job.kind, "queued").inc()
+            log.info("job %s queued for %s (%d) on the board of channel %d", job.id,
+                     job.owner_name, job.owner_id, job.channel_id)  # fmt: skip
+            return
         try:
             await status.post(replier)
         except discord.HTTPException:
@@ -237,14 +250,13 @@ class JobService:
         return self._repliers.get(job.id)
 
     def background(self, task: asyncio.Task[None]) -> None:
-        """Keep ``task`` until the service stops (and stop it then)."""
-        self._tasks.append(task)
+        """Keep ``task`` until it ends or the service stops (and stop it then)."""
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _draw(self, job: Job) -> dict[str, Any]:
         view = None if job.state.finished else cancel_view(job.id)
-        waiting = job.state is JobState.QUEUED
-        notes = [paused_note(self.queue.paused) if waiting else None]
-        notes.append(self.backend.status_note() if waiting else None)
+        notes = [self._waiting_note() if job.state is JobState.QUEUED else None]
         replier = self._repliers.get(job.id)
         if isinstance(replier, InteractionReplier) and not replier.in_bot_channel:
             notes.append(DM_NOTE)
@@ -252,19 +264,48 @@ class JobService:
         embed = status_embed(job, queue_length=len(self.queue), note=note)
         return {"embed": embed, "view": view}
 
+    def _waiting_note(self) -> str | None:
+        """Why the waiting jobs are not moving, if they are not."""
+        return paused_note(self.queue.paused) or self.backend.status_note()
+
     def _queue_moved(self) -> None:
         """Queue positions changed (the queue has set them): redraw the waiting jobs."""
         self._redraw_waiting()
 
     def _redraw_waiting(self) -> None:
+        self.boards.redraw()
         for status in self._status.values():
             if status.job.state is JobState.QUEUED:
                 status.touch()
 
     def _touch(self, job: Job) -> None:
+        if self.boards.waiting(job):
+            self.boards.progressed(job)
+            running = job.state is JobState.RUNNING and job.id not in self._promoting
+            if running and not self.pacer.crowded(job.channel_id):  # room again here
+                self._promoting.add(job.id)
+                self.background(asyncio.create_task(self._own_status(job)))
         status = self._status.get(job.id)
         if status is not None:
             status.touch()
+
+    async def _own_status(self, job: Job) -> None:
+        """A job on its channel's board paints while the channel has room again: its own
+        status message, and off the board (where it stays if the message cannot be posted)."""
+        status, replier = self._status.get(job.id), self._repliers.get(job.id)
+        if status is None or replier is None:
+            return
+        try:
+            await status.post(replier)
+        except discord.HTTPException as exc:
+            log.warning("job %s: could not post its status message (%s)", job.id, exc)
+            return
+        finally:
+            self._promoting.discard(job.id)
+        self.boards.leave(job)
+        if status.message is not None:
+            job.status_message_id = status.message.id
+            await self.journal_safely(self.store.journal.status_posted(job.id, status.message.id))
 
     async def cancel(self, job: Job, *, by: str) -> None:
         job.cancelled_by = by
@@ -305,6 +346,10 @@ class JobService:
                 lambda: self.store.journal.finished(job), f"job {job.id} answered"
             )
         self.metrics.job_ended(job)
+        if self.boards.waiting(job):  # over before it had a message of its own
+            self.boards.leave(job)
+            if job.id not in self._promoting:  # else that message draws the end, then goes
+                self._status.pop(job.id, None)
         self.jobs.pop(job.id, None)
         self._repliers.pop(job.id, None)
         status = self._status.get(job.id)

@@ -3,26 +3,31 @@
 Every status post, status edit and result in a channel takes a slot here first, so many jobs
 in one busy channel slow their edits down instead of drawing 429s. Edits may use only part of
 the window: new messages (a command's acknowledgement, a finished picture) always find room
-quickly. discord.py still handles a 429 if one comes; this keeps us from causing them.
+quickly. An ``urgent`` slot (a crowded channel's board, :mod:`bot.ui.board`) goes before the
+others waiting in its channel. discord.py still handles a 429 if one comes; this keeps us from
+causing them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 
 # Discord's limit is 5 per 5 s; the margin covers the time a request spends in flight.
 MESSAGES_PER_WINDOW = 5
 EDITS_PER_WINDOW = 3
 WINDOW_SECONDS = 5.25
 _SWEEP_EVERY = 1024  # slots taken between sweeps of the quiet channels
+_YIELD_SECONDS = 0.05  # how long a slot that found room waits while an urgent one is waiting
 
 
 class ChannelPacer:
     def __init__(self) -> None:
         self._sent: dict[int, deque[float]] = defaultdict(deque)
         self._slots = 0
+        self._waiting: Counter[int] = Counter()  # channel -> new messages waiting for room
+        self._urgent: Counter[int] = Counter()  # channel -> urgent slots waiting for room
 
     def _forget_quiet_channels(self, now: float) -> None:
         """Channels with nothing in their window are forgotten (they start again empty)."""
@@ -31,19 +36,49 @@ class ChannelPacer:
             {c: sent for c, sent in self._sent.items() if sent and sent[-1] + WINDOW_SECONDS > now},
         )
 
-    async def slot(self, channel_id: int, *, edit: bool = False) -> None:
+    def crowded(self, channel_id: int) -> bool:
+        """Whether a new message to ``channel_id`` would have to wait: the window is full, or
+        others are already waiting for room there."""
+        if self._waiting[channel_id]:
+            return True
+        sent = self._sent.get(channel_id)
+        if not sent:
+            return False
+        now = time.monotonic()
+        return sum(1 for at in sent if at + WINDOW_SECONDS > now) >= MESSAGES_PER_WINDOW
+
+    async def slot(self, channel_id: int, *, edit: bool = False, urgent: bool = False) -> None:
         """Wait until one more message (or, with ``edit``, one more edit) may go to
-        ``channel_id``. New messages may use the whole window, edits only part of it."""
+        ``channel_id``. New messages may use the whole window, edits only part of it; an
+        ``urgent`` one takes the first room, the others give way to it."""
         limit = EDITS_PER_WINDOW if edit else MESSAGES_PER_WINDOW
         self._slots += 1
         if self._slots % _SWEEP_EVERY == 0:
             self._forget_quiet_channels(time.monotonic())
         sent = self._sent[channel_id]
-        while True:
-            now = time.monotonic()
-            while sent and sent[0] + WINDOW_SECONDS <= now:
-                sent.popleft()
-            if len(sent) < limit:
-                sent.append(now)
-                return
-            await asyncio.sleep(sent[len(sent) - limit] + WINDOW_SECONDS - now)
+        waits = self._waiting if not edit else Counter[int]()
+        waits[channel_id] += 1
+        if urgent:
+            self._urgent[channel_id] += 1
+        try:
+            while True:
+                now = time.monotonic()
+                while sent and sent[0] + WINDOW_SECONDS <= now:
+                    sent.popleft()
+                if len(sent) < limit:
+                    if urgent or not self._urgent[channel_id]:
+                        sent.append(now)
+                        return
+                    await asyncio.sleep(_YIELD_SECONDS)
+                    continue
+                await asyncio.sleep(sent[len(sent) - limit] + WINDOW_SECONDS - now)
+        finally:
+            _count_down(waits, channel_id)
+            if urgent:
+                _count_down(self._urgent, channel_id)
+
+
+def _count_down(counter: Counter[int], key: int) -> None:
+    counter[key] -= 1
+    if counter[key] <= 0:
+        del counter[key]

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 import discord
 
+from bot.ui.board import Boards
 from bot.ui.pacing import ChannelPacer
 
 # Interaction tokens last 15 minutes; past this age, post in the channel instead.
@@ -25,21 +26,42 @@ class Replier(Protocol):
 
 class ChannelReplier:
     """Posts in a channel, paced, as a reply to the member's command message if there is one
-    (and plainly if that message is gone)."""
+    (and plainly if that message is gone). Given the channels' ``boards``, a refusal in a
+    crowded channel goes onto its board instead of a message of its own."""
 
     def __init__(
-        self, channel: discord.abc.Messageable, pacer: ChannelPacer, *, reply_to: int | None
+        self,
+        channel: discord.abc.Messageable,
+        pacer: ChannelPacer,
+        *,
+        reply_to: int | None,
+        boards: Boards | None = None,
+        owner_id: int | None = None,
     ) -> None:
         self.channel = channel
         self.pacer = pacer
         self.reply_to = reply_to
+        self.boards = boards
+        self.owner_id = owner_id
 
     @classmethod
-    def to_message(cls, message: discord.Message, pacer: ChannelPacer) -> ChannelReplier:
-        return cls(message.channel, pacer, reply_to=message.id)
+    def to_message(
+        cls, message: discord.Message, pacer: ChannelPacer, boards: Boards | None = None
+    ) -> ChannelReplier:
+        return cls(
+            message.channel, pacer, reply_to=message.id, boards=boards, owner_id=message.author.id
+        )
+
+    @property
+    def channel_id(self) -> int:
+        return getattr(self.channel, "id", 0)
+
+    def crowded(self) -> bool:
+        """Whether this request's first answer should go on the channel's board."""
+        return self.boards is not None and self.boards.crowded(self.channel_id)
 
     async def send(self, **kwargs: Any) -> discord.Message:
-        channel_id = getattr(self.channel, "id", 0)
+        channel_id = self.channel_id
         await self.pacer.slot(channel_id)
         if self.reply_to is not None:
             kwargs["reference"] = discord.MessageReference(
@@ -48,6 +70,10 @@ class ChannelReplier:
         return await self.channel.send(**kwargs)
 
     async def refuse(self, text: str) -> None:
+        if self.crowded() and self.reply_to is not None and self.owner_id is not None:
+            assert self.boards is not None
+            self.boards.refuse_here(self.channel, self.owner_id, self.reply_to, text)
+            return
         await self.send(content=text)
 
 

@@ -22,6 +22,10 @@ class JobButtons(Protocol):
 
     async def cancel_from_button(self, job_id: str, interaction: discord.Interaction) -> None: ...
 
+    async def cancel_waiting_from_button(
+        self, channel_id: int, interaction: discord.Interaction
+    ) -> None: ...
+
     async def rerun_from_button(
         self, job_id: str, change: str, interaction: discord.Interaction
     ) -> None: ...
@@ -84,6 +88,26 @@ class CancelButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         await _buttons(interaction).cancel_from_button(self.job_id, interaction)
+
+
+class CancelMineButton(
+    RebuiltButton,
+    template=r"stylebot:board-cancel:(?P<channel_id>[0-9]{1,20})",
+):
+    """On a crowded channel's board: cancels the clicking member's requests waiting there."""
+
+    def __init__(self, channel_id: str | int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Cancel mine",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"stylebot:board-cancel:{channel_id}",
+            )
+        )
+        self.channel_id = int(channel_id)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _buttons(interaction).cancel_waiting_from_button(self.channel_id, interaction)
 
 
 class RerunButton(
@@ -207,6 +231,12 @@ def grid_view(job_id: str, owner_id: int, names: list[str]) -> discord.ui.View:
 def cancel_view(job_id: str) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(CancelButton(job_id))
+    return view
+
+
+def board_view(channel_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(CancelMineButton(channel_id))
     return view
 
 

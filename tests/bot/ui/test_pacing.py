@@ -50,3 +50,32 @@ async def test_quiet_channels_are_forgotten(monkeypatch):
     clock.now += pacing.WINDOW_SECONDS + 1  # their windows have passed
     await pacer.slot(99)  # the eighth slot sweeps
     assert set(pacer._sent) == {99}
+
+
+async def test_an_urgent_slot_goes_first_and_a_full_window_is_crowded():
+    pacer = ChannelPacer()
+    assert not pacer.crowded(1)
+    for _ in range(pacing.MESSAGES_PER_WINDOW):
+        await pacer.slot(1)
+    assert pacer.crowded(1) and not pacer.crowded(2)
+    order: list[str] = []
+
+    async def take(name: str, **kwargs: bool) -> None:
+        await pacer.slot(1, **kwargs)
+        order.append(name)
+
+    plain = asyncio.create_task(take("plain"))
+    await asyncio.sleep(0)
+    urgent = asyncio.create_task(take("urgent", urgent=True))
+    await asyncio.gather(plain, urgent)
+    assert order == ["urgent", "plain"]  # the board's answer before a picture waiting longer
+
+
+async def test_waiting_edits_do_not_make_a_channel_crowded():
+    pacer = ChannelPacer()
+    for _ in range(pacing.EDITS_PER_WINDOW):
+        await pacer.slot(1, edit=True)
+    edit = asyncio.create_task(pacer.slot(1, edit=True))
+    await asyncio.sleep(0)
+    assert not edit.done() and not pacer.crowded(1)  # a new message still finds room
+    edit.cancel()
