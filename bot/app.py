@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS = (
     "bot.commands.stylize",
+    "bot.commands.queue",
     "bot.commands.styleset",
     "bot.commands.gallery",
     "bot.commands.prefer",

@@ -168,6 +168,18 @@ class BotSettings(PainterSettings):
     server_limit: int = Field(
         20, ge=1, le=10_000, description="queued + running jobs per server: its share of the queue"
     )
+    daily_member_pictures: int = Field(
+        100,
+        ge=1,
+        le=1_000_000,
+        description="pictures one member may ask for in 24 hours (a server may set fewer)",
+    )
+    daily_server_pictures: int = Field(
+        3000,
+        ge=1,
+        le=10_000_000,
+        description="pictures one server's members may ask for in 24 hours (it may set fewer)",
+    )
     member_storage_mb: int = Field(
         100, ge=1, description="megabytes of pictures the bot keeps for one member (jobs' images)"
     )

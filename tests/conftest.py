@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 
 from tests.paint_gate import PaintGate
+from tests.postgres_server import PostgresServer
 
 DATA = Path(__file__).parent / "data"
 
@@ -12,6 +13,21 @@ DATA = Path(__file__).parent / "data"
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     return DATA
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server for the session (a database per test: ``postgres_url``)."""
+    server = PostgresServer()
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+async def postgres_url(postgres: PostgresServer) -> str:
+    """A new, empty database on the session's PostgreSQL server."""
+    return await postgres.new_database()
 
 
 @pytest.fixture

@@ -41,6 +41,8 @@ def shown(key: str, config: GuildConfig) -> str:
     """A key's effective value for this server, as members will see it."""
     values = {
         "user-limit": config.user_limit,
+        "daily-member": f"{config.daily_member} pictures a day",
+        "daily-server": f"{config.daily_server} pictures a day",
         "max-size": config.max_size,
         "member-storage": f"{config.member_storage_mb} MB",
         "server-storage": f"{config.server_storage_mb} MB",

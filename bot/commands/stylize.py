@@ -1,4 +1,4 @@
-"""``!stylize`` / ``/stylize``, ``help`` and ``queue``: how members ask for pictures.
+"""``!stylize`` / ``/stylize`` and ``help``: how members ask for pictures.
 
 The text and slash forms of ``stylize`` share one path: each collects the attachments and the
 flags as text, then hands a :class:`~bot.jobs.planning.JobRequest` to the job service. The
@@ -15,15 +15,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.commands.choices import preset_choices, style_choices
-from bot.job import Job
 from bot.jobs.flags import MEMBER_KNOBS, RequestError, split_flags
 from bot.jobs.guild_config import GuildConfig
 from bot.jobs.inputs import Downloadable
 from bot.jobs.links import embedded_clips
 from bot.jobs.planning import JobRequest
-from bot.jobs.queue import paused_note
 from bot.text import clip
-from bot.ui.embeds import queue_embed
 from bot.ui.replies import ChannelReplier, InteractionReplier
 from styleengine.params import ColorMode, Optimizer, Pooling, flag_name
 
@@ -208,27 +205,6 @@ class Stylize(commands.Cog):
         """How to use StyleBot, with an example."""
         config = await self.bot.service.planner.config_for(ctx.guild)
         await ctx.reply(embed=self.help_embed(config), ephemeral=True, mention_author=False)
-
-    @commands.hybrid_command(name="queue", description="The jobs running and waiting")  # type: ignore[arg-type]
-    async def queue_command(self, ctx: commands.Context[StyleBot]) -> None:
-        """The jobs running and waiting: this server's, or in a DM the member's own."""
-        queue = self.bot.service.queue
-        server_id = ctx.guild.id if ctx.guild is not None else None
-
-        def shown(job: Job) -> bool:
-            return (
-                job.guild_id == server_id
-                if server_id is not None
-                else job.owner_id == ctx.author.id
-            )
-
-        running, waiting = queue.running(), queue.waiting()
-        here = [j for j in running if shown(j)], [j for j in waiting if shown(j)]
-        elsewhere = len(running) + len(waiting) - len(here[0]) - len(here[1])
-        embed = queue_embed(
-            *here, elsewhere=elsewhere, own=server_id is None, note=paused_note(queue.paused)
-        )
-        await ctx.reply(embed=embed, ephemeral=True, mention_author=False)
 
     def help_embed(self, config: GuildConfig) -> discord.Embed:
         """The help, with this server's defaults and limits."""

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot.settings import BotSettings
+from bot.store.daily import DailyLimits
 from bot.store.quota import MB, Quota
 from bot.text import code
 from styleengine import ParamError, StyleParams, knobs
@@ -136,6 +137,18 @@ GUILD_KEYS: dict[str, GuildKey] = {
             lambda settings: settings.user_limit,
         ),
         _int_key(
+            "daily-member",
+            "pictures one member may ask for in 24 hours",
+            1,
+            lambda settings: settings.daily_member_pictures,
+        ),
+        _int_key(
+            "daily-server",
+            "pictures this server's members may ask for in 24 hours, together",
+            1,
+            lambda settings: settings.daily_server_pictures,
+        ),
+        _int_key(
             "max-size",
             "largest --size a member may ask for",
             int(_KNOBS["size"].lo or 1),
@@ -246,6 +259,12 @@ class GuildConfig:
     clip_size: int = 256
     grid_size: int = 256
     grid_iterations: int = 60
+    daily_member: int = 100
+    daily_server: int = 3000
+
+    def daily(self, in_server: bool) -> DailyLimits:
+        """Pictures a job's member, and its server (none outside one), may ask for in 24 h."""
+        return DailyLimits(self.daily_member, self.daily_server if in_server else None)
 
     def quota(self, in_server: bool) -> Quota:
         """What a job's member and server may keep (no server's outside one)."""
@@ -294,6 +313,8 @@ def resolve(settings: BotSettings, stored: Mapping[str, str]) -> GuildConfig:
         timelapse=stored.get("timelapse") == "on",
         member_storage_mb=member_storage,
         server_storage_mb=server_storage,
+        daily_member=_under(settings.daily_member_pictures, stored, "daily-member"),
+        daily_server=_under(settings.daily_server_pictures, stored, "daily-server"),
         clip_frames=_under(settings.clip_frames, stored, "clip-frames"),
         clip_seconds=_under(settings.clip_seconds, stored, "clip-seconds"),
         clip_size=_under(settings.clip_size, stored, "clip-size"),

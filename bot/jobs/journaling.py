@@ -15,6 +15,7 @@ from typing import TypeVar
 from bot.job import Job
 from bot.jobs.flags import RequestError
 from bot.store import JobJournal
+from bot.store.daily import DailyLimits, OverDaily
 from bot.store.quota import NoRoom, Quota
 
 T = TypeVar("T")
@@ -29,13 +30,15 @@ DISK_FULL = (
 )
 
 
-async def record_new(journal: JobJournal, job: Job, quota: Quota) -> None:
-    """Write a new job to the journal within ``quota``; every way that fails is a
-    :class:`RequestError` in words for the member (a full disk, a full quota, a broken store),
-    and nothing of the job is kept."""
+async def record_new(
+    journal: JobJournal, job: Job, quota: Quota, daily: DailyLimits | None = None
+) -> None:
+    """Write a new job to the journal within ``quota`` and the ``daily`` pictures; every way
+    that fails is a :class:`RequestError` in words for the member (a full disk, a full quota,
+    a day's pictures used, a broken store), and nothing of the job is kept."""
     try:
-        await journal.record(job, quota=quota)
-    except NoRoom as exc:
+        await journal.record(job, quota=quota, daily=daily)
+    except (NoRoom, OverDaily) as exc:
         raise RequestError(str(exc)) from exc
     except sqlite3.OperationalError as exc:
         if exc.sqlite_errorname != "SQLITE_FULL":

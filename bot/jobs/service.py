@@ -189,7 +189,10 @@ class JobService:
             )
         try:
             # Before the member hears of it.
-            await record_new(self.store.journal, job, config.quota(job.guild_id is not None))
+            in_server = job.guild_id is not None
+            await record_new(
+                self.store.journal, job, config.quota(in_server), config.daily(in_server)
+            )
             # From here the images wait in the store, not in memory (read again to paint).
             job.content = job.content.shelved()
             job.styles = tuple(s.shelved() for s in job.styles)

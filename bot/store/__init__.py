@@ -1,11 +1,11 @@
 """The bot's store: guild settings, style presets, members' preferences and the job journal, in
-one SQLite file."""
+one SQLite file, or in PostgreSQL for several bot processes."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bot.store.database import Database, StoreError
+from bot.store.database import Database, StoreError, open_database
 from bot.store.departures import Departures
 from bot.store.guilds import GuildSettingsStore
 from bot.store.history import Forgotten, History, HistoryEntry
@@ -26,9 +26,10 @@ class Store:
         self.history = History(database)
 
     @classmethod
-    async def open(cls, path: str | Path) -> Store:
-        """Open (creating and migrating as needed) the database at ``path``."""
-        return cls(await Database.open(path))
+    async def open(cls, target: str | Path) -> Store:
+        """Open (creating and migrating as needed) the database at ``target``: a SQLite file's
+        path, or a ``postgresql://`` URL."""
+        return cls(await open_database(target))
 
     async def purge_departed(self, *, left_before: float) -> list[int]:
         """Purge the servers the bot left before ``left_before`` (see :class:`Departures`)."""

@@ -10,30 +10,31 @@ import hashlib
 import time
 from collections.abc import Sequence
 
-import aiosqlite
+from bot.store.sql import Sql
 
 
 def digest_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-async def put_blob(db: aiosqlite.Connection, data: bytes) -> str:
+async def put_blob(db: Sql, data: bytes) -> str:
     """Store ``data`` (inside the caller's transaction); returns its digest."""
     digest = digest_of(data)
     await db.execute(
-        "INSERT OR IGNORE INTO blobs (digest, data, size, created_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO blobs (digest, data, size, created_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (digest) DO NOTHING",
         (digest, data, len(data), time.time()),
     )
     return digest
 
 
-async def get_blob(db: aiosqlite.Connection, digest: str) -> bytes | None:
+async def get_blob(db: Sql, digest: str) -> bytes | None:
     cursor = await db.execute("SELECT data FROM blobs WHERE digest = ?", (digest,))
     row = await cursor.fetchone()
     return bytes(row[0]) if row else None
 
 
-async def has_blob(db: aiosqlite.Connection, digest: str) -> bool:
+async def has_blob(db: Sql, digest: str) -> bool:
     cursor = await db.execute("SELECT 1 FROM blobs WHERE digest = ?", (digest,))
     return await cursor.fetchone() is not None
 
@@ -48,7 +49,7 @@ _UNUSED = """
 """
 
 
-async def sweep_blobs(db: aiosqlite.Connection, only: Sequence[str] | None = None) -> int:
+async def sweep_blobs(db: Sql, only: Sequence[str] | None = None) -> int:
     """Delete the blobs no job input, result, preset or member's remembered style refers to
     (of ``only`` these digests, when given); returns how many."""
     if only is None:

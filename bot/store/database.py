@@ -1,4 +1,7 @@
-"""One SQLite connection for the bot, opened in WAL mode and migrated to the current schema.
+"""The store's database: the :class:`Database` interface, and its embedded default, one SQLite
+file (PostgreSQL, for several bot processes: :mod:`bot.store.postgres`).
+
+One SQLite connection for the bot, opened in WAL mode and migrated to the current schema.
 
 aiosqlite runs the connection in its own thread, so queries never block the event loop. All
 access goes through :meth:`Database.transaction`, which holds a lock: statements of two
@@ -13,12 +16,14 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from typing import Protocol
 
 import aiosqlite
 
-from bot.store.schema import MIGRATIONS
+from bot.store.schema import MIGRATIONS, statements
+from bot.store.sql import Sql, SqliteSql
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +35,33 @@ class StoreError(RuntimeError):
     """The database cannot be opened or is newer than this bot."""
 
 
-class Database:
+class Database(Protocol):
+    """What the store's modules use of a database, SQLite or PostgreSQL."""
+
+    path: str  # what logs and errors name (a URL without its password)
+    failures: int  # statements the database refused since the start (a metric)
+
+    def reading(self) -> AbstractAsyncContextManager[Sql]: ...
+
+    def transaction(self) -> AbstractAsyncContextManager[Sql]: ...
+
+    async def ping(self) -> bool: ...
+
+    async def release_free_pages(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+async def open_database(target: str | Path) -> Database:
+    """A ``postgresql://`` URL opens PostgreSQL, anything else is a SQLite file's path."""
+    from bot.store.postgres import PostgresDatabase, is_postgres
+
+    if is_postgres(str(target)):
+        return await PostgresDatabase.open(str(target))
+    return await SqliteDatabase.open(target)
+
+
+class SqliteDatabase:
     def __init__(self, connection: aiosqlite.Connection, path: str) -> None:
         self._connection = connection
         self._lock = asyncio.Lock()
@@ -38,7 +69,7 @@ class Database:
         self.failures = 0  # statements SQLite refused since the start (a metric)
 
     @classmethod
-    async def open(cls, path: str | Path) -> Database:
+    async def open(cls, path: str | Path) -> SqliteDatabase:
         path = str(path)
         try:
             if path != ":memory:":
@@ -87,14 +118,14 @@ class Database:
             await self._connection.close()
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def reading(self) -> AsyncIterator[Sql]:
         """The connection, inside a read (deferred) transaction: it takes no write lock, so an
         operator's writer elsewhere is not held up; keep it short, the connection is shared."""
         async with self._lock:
             try:
                 await self._connection.execute("BEGIN DEFERRED")
                 try:
-                    yield self._connection
+                    yield SqliteSql(self._connection)
                 finally:
                     await self._connection.execute("COMMIT")
             except (sqlite3.Error, OSError):
@@ -102,13 +133,13 @@ class Database:
                 raise
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[Sql]:
         """The connection, inside ``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on error)."""
         async with self._lock:
             try:
                 await self._connection.execute("BEGIN IMMEDIATE")
                 try:
-                    yield self._connection
+                    yield SqliteSql(self._connection)
                 except BaseException:
                     if self._connection.in_transaction:  # SQLite ends some itself (disk full)
                         await self._connection.execute("ROLLBACK")
@@ -135,23 +166,10 @@ class Database:
                     f"bot's {len(MIGRATIONS)}; run a newer bot or another database"
                 )
             for number in range(version, len(MIGRATIONS)):
-                for statement in _statements(MIGRATIONS[number]):
+                for statement in statements(MIGRATIONS[number]):
                     await db.execute(statement)
             if version < len(MIGRATIONS):
                 await db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
                 log.info(
                     "database %s migrated from schema %d to %d", self.path, version, len(MIGRATIONS)
                 )
-
-
-def _statements(script: str) -> list[str]:
-    """Split a migration into statements (``executescript`` would commit our transaction)."""
-    statements, pending = [], ""
-    for line in script.splitlines(keepends=True):
-        pending += line
-        if sqlite3.complete_statement(pending):
-            statements.append(pending.strip())
-            pending = ""
-    if pending.strip():
-        raise StoreError(f"incomplete statement in a migration: {pending.strip()[:80]!r}")
-    return statements

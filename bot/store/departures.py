@@ -16,7 +16,8 @@ class Departures:
     async def left(self, guild_id: int) -> None:
         async with self._database.transaction() as db:
             await db.execute(
-                "INSERT OR IGNORE INTO departed_guilds (guild_id, left_at) VALUES (?, ?)",
+                "INSERT INTO departed_guilds (guild_id, left_at) VALUES (?, ?) "
+                "ON CONFLICT (guild_id) DO NOTHING",
                 (guild_id, time.time()),
             )
 

@@ -7,10 +7,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot.store.blobs import get_blob, sweep_blobs
 from bot.store.database import Database
+from bot.store.sql import Sql
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ _ENTRIES = """
         EXISTS (SELECT 1 FROM job_inputs i WHERE i.job_id = j.id) AS inputs_kept
     FROM jobs j
     WHERE j.owner_id = ? AND j.state = 'done' AND j.finished_at IS NOT NULL
-    ORDER BY j.finished_at DESC, j.rowid DESC
+    ORDER BY j.finished_at DESC, j.created_at DESC, j.id DESC
 """
 
 
@@ -158,7 +157,7 @@ class History:
         return Forgotten(jobs, prefs.rowcount, styles.rowcount, freed)
 
 
-async def _size_of(db: aiosqlite.Connection, digests: list[str]) -> int:
+async def _size_of(db: Sql, digests: list[str]) -> int:
     total = 0
     for digest in set(digests):
         cursor = await db.execute("SELECT size FROM blobs WHERE digest = ?", (digest,))

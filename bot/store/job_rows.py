@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot.job import GridChoice, InputImage, Job, JobState, Rendered
 from bot.store.blobs import get_blob, has_blob
+from bot.store.sql import Row, Sql
 from styleengine import EncodedImage, ParamError, StyleParams
 
 
@@ -24,9 +23,7 @@ class Unreadable:
     reason: str
 
 
-async def job_of(
-    db: aiosqlite.Connection, row: aiosqlite.Row, *, check_images: bool = True
-) -> Job | Unreadable:
+async def job_of(db: Sql, row: Row, *, check_images: bool = True) -> Job | Unreadable:
     """A job as journaled, its inputs shelved (their bytes stay in the store)."""
 
     def unreadable(reason: str) -> Unreadable:

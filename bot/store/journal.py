@@ -16,6 +16,14 @@ from typing import Any
 
 from bot.job import Job, JobInputs, JobState, Rendered
 from bot.store.blobs import get_blob, has_blob, put_blob, sweep_blobs
+from bot.store.daily import (
+    DailyLimits,
+    DailyUse,
+    daily_use,
+    give_back_daily,
+    sweep_daily,
+    take_daily,
+)
 from bot.store.database import Database
 from bot.store.job_rows import Unreadable, job_of
 from bot.store.quota import Quota, kept_by_member, kept_by_server, make_room
@@ -31,12 +39,17 @@ class JobJournal:
     def __init__(self, database: Database) -> None:
         self._database = database
 
-    async def record(self, job: Job, *, quota: Quota | None = None) -> None:
+    async def record(
+        self, job: Job, *, quota: Quota | None = None, daily: DailyLimits | None = None
+    ) -> None:
         """Write a new job with its inputs (before the member hears it was queued), within
         ``quota``: room is made by letting go of old finished jobs' images, else
-        :class:`~bot.store.quota.NoRoom` and nothing is written."""
+        :class:`~bot.store.quota.NoRoom` and nothing is written; and within the ``daily``
+        pictures of its member and server, else :class:`~bot.store.daily.OverDaily`."""
         now = time.time()
         async with self._database.transaction() as db:
+            if daily is not None:
+                await take_daily(db, job.id, job.owner_id, job.guild_id, daily, now=now)
             if quota is not None:
                 need = 0
                 for image in (job.content, *job.styles):
@@ -134,6 +147,10 @@ class JobJournal:
             keep_result = job.state is JobState.DONE
             if not keep_result and row is not None and row[0] is not None:
                 let_go.append(row[0])
+            if job.state is JobState.FAILED or (
+                job.state is JobState.CANCELLED and job.attempts == 0
+            ):  # it painted nothing: the member's daily count is given back
+                await give_back_daily(db, job.id)
             if job.state is JobState.CANCELLED:
                 cursor = await db.execute(
                     "SELECT digest FROM job_inputs WHERE job_id = ?", (job.id,)
@@ -166,7 +183,7 @@ class JobJournal:
         """Jobs a member still waits for, oldest first, as queued (with any stored result)."""
         async with self._database.transaction() as db:
             cursor = await db.execute(
-                "SELECT * FROM jobs WHERE finished_at IS NULL ORDER BY created_at, rowid"
+                "SELECT * FROM jobs WHERE finished_at IS NULL ORDER BY created_at, id"
             )
             rows = await cursor.fetchall()
             jobs, unreadable = [], []
@@ -235,8 +252,14 @@ class JobJournal:
             )
             jobs = cursor.rowcount
             blobs = await sweep_blobs(db)
+            await sweep_daily(db)
         await self._database.release_free_pages()
         return Swept(jobs, blobs)
+
+    async def daily_use(self, owner_id: int, guild_id: int | None) -> DailyUse:
+        """The member's pictures (and their server's) in the last 24 hours."""
+        async with self._database.reading() as db:
+            return await daily_use(db, owner_id, guild_id)
 
     async def _update(self, job_id: str, assignments: str, *values: object) -> None:
         async with self._database.transaction() as db:

@@ -81,9 +81,11 @@ class MemberStore:
             digest = await put_blob(db, data)
             await db.execute(
                 """
-                INSERT OR REPLACE INTO member_styles
-                    (user_id, digest, filename, width, height, expires_at)
+                INSERT INTO member_styles (user_id, digest, filename, width, height, expires_at)
                 VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (user_id) DO UPDATE SET digest = excluded.digest,
+                    filename = excluded.filename, width = excluded.width,
+                    height = excluded.height, expires_at = excluded.expires_at
                 """,
                 (user_id, digest, filename, size[0], size[1], expires_at),
             )

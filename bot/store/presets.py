@@ -6,11 +6,10 @@ import builtins
 import time
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot.store.blobs import digest_of, get_blob, has_blob, put_blob
 from bot.store.database import Database
 from bot.store.quota import make_server_room
+from bot.store.sql import Row
 
 
 @dataclass(frozen=True)
@@ -58,9 +57,13 @@ class PresetStore:
             replaced = await cursor.fetchone() is not None
             await db.execute(
                 """
-                INSERT OR REPLACE INTO presets
+                INSERT INTO presets
                     (guild_id, name, digest, filename, width, height, added_by, added_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (guild_id, name) DO UPDATE SET digest = excluded.digest,
+                    filename = excluded.filename, width = excluded.width,
+                    height = excluded.height, added_by = excluded.added_by,
+                    added_at = excluded.added_at
                 """,
                 (guild_id, name, digest, filename, size[0], size[1], by, time.time()),
             )
@@ -103,7 +106,7 @@ class PresetStore:
         return cursor.rowcount > 0
 
 
-def _info(row: aiosqlite.Row) -> PresetInfo:
+def _info(row: Row) -> PresetInfo:
     return PresetInfo(
         name=row["name"],
         filename=row["filename"],

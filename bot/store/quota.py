@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot.store.blobs import sweep_blobs
+from bot.store.sql import Sql
 
 MB = 2**20
 
@@ -47,20 +46,20 @@ _SERVER_KEPT = """
 """
 
 
-async def kept_by_member(db: aiosqlite.Connection, owner_id: int) -> int:
+async def kept_by_member(db: Sql, owner_id: int) -> int:
     cursor = await db.execute(_MEMBER_KEPT, (owner_id,))
     row = await cursor.fetchone()
     return int(row[0]) if row else 0
 
 
-async def kept_by_server(db: aiosqlite.Connection, guild_id: int) -> int:
+async def kept_by_server(db: Sql, guild_id: int) -> int:
     cursor = await db.execute(_SERVER_KEPT, (guild_id,))
     row = await cursor.fetchone()
     return int(row[0]) if row else 0
 
 
 async def make_room(
-    db: aiosqlite.Connection,
+    db: Sql,
     *,
     owner_id: int,
     guild_id: int | None,
@@ -82,9 +81,7 @@ async def make_room(
         await make_server_room(db, guild_id=guild_id, need=need, server_bytes=quota.server_bytes)
 
 
-async def make_server_room(
-    db: aiosqlite.Connection, *, guild_id: int, need: int, server_bytes: int
-) -> None:
+async def make_server_room(db: Sql, *, guild_id: int, need: int, server_bytes: int) -> None:
     """Let go of the server's oldest finished jobs' inputs until ``need`` more bytes fit its
     quota (presets are never let go); :class:`NoRoom` if they cannot."""
     while await kept_by_server(db, guild_id) + need > server_bytes:
@@ -97,7 +94,7 @@ async def make_server_room(
             )
 
 
-async def _let_go_oldest(db: aiosqlite.Connection, column: str, value: int) -> bool:
+async def _let_go_oldest(db: Sql, column: str, value: int) -> bool:
     """Drop the inputs and the kept picture of the oldest finished job (by ``column``) that
     still has some."""
     cursor = await db.execute(

@@ -7,6 +7,8 @@ in the field has already run the old ones.
 
 from __future__ import annotations
 
+import sqlite3
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: guild settings, presets, the job journal and the images they refer to.
     """
@@ -119,4 +121,30 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE jobs ADD COLUMN grid TEXT;
     CREATE INDEX jobs_history ON jobs (owner_id, finished_at) WHERE result_digest IS NOT NULL;
     """,
+    # 6: the daily quotas: one row per job taken in the last 24 hours (bot.store.daily).
+    """
+    CREATE TABLE daily_use (
+        job_id   TEXT PRIMARY KEY,
+        owner_id INTEGER NOT NULL,
+        guild_id INTEGER,
+        at       REAL NOT NULL
+    );
+    CREATE INDEX daily_use_owner ON daily_use (owner_id, at);
+    CREATE INDEX daily_use_guild ON daily_use (guild_id, at);
+    """,
 )
+
+
+def statements(script: str) -> list[str]:
+    """Split a migration into statements (``executescript`` would commit our transaction)."""
+    from bot.store.database import StoreError
+
+    found, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            found.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        raise StoreError(f"incomplete statement in a migration: {pending.strip()[:80]!r}")
+    return found

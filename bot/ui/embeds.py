@@ -8,6 +8,7 @@ from typing import Any
 import discord
 
 from bot.job import Job, JobState
+from bot.store.daily import DailyLimits, DailyUse
 from bot.text import clip
 from styleengine.params import flag_name
 
@@ -163,6 +164,14 @@ def result_text(job: Job) -> str:
         f"Parameters: `{used}`{chosen}",
         2000,
     )
+
+
+def daily_line(used: DailyUse, limits: DailyLimits) -> str:
+    """The member's pictures of the last 24 hours against the daily quotas (and the server's)."""
+    line = f"Your pictures: {used.member} of {limits.member}"
+    if limits.server is not None and used.server is not None:
+        line += f" \u00b7 this server's: {used.server} of {limits.server}"
+    return line
 
 
 def queue_embed(

@@ -18,6 +18,7 @@ from collections import Counter, defaultdict, deque
 MESSAGES_PER_WINDOW = 5
 EDITS_PER_WINDOW = 3
 WINDOW_SECONDS = 5.25
+CROWD = 2  # new messages waiting for room in a channel from which it counts as crowded
 _SWEEP_EVERY = 1024  # slots taken between sweeps of the quiet channels
 _YIELD_SECONDS = 0.05  # how long a slot that found room waits while an urgent one is waiting
 
@@ -37,15 +38,9 @@ class ChannelPacer:
         )
 
     def crowded(self, channel_id: int) -> bool:
-        """Whether a new message to ``channel_id`` would have to wait: the window is full, or
-        others are already waiting for room there."""
-        if self._waiting[channel_id]:
-            return True
-        sent = self._sent.get(channel_id)
-        if not sent:
-            return False
-        now = time.monotonic()
-        return sum(1 for at in sent if at + WINDOW_SECONDS > now) >= MESSAGES_PER_WINDOW
+        """Whether new messages to ``channel_id`` queue up: a few already wait for room there
+        (one more would wait most of a window, or longer)."""
+        return self._waiting[channel_id] >= CROWD
 
     async def slot(self, channel_id: int, *, edit: bool = False, urgent: bool = False) -> None:
         """Wait until one more message (or, with ``edit``, one more edit) may go to

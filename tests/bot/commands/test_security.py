@@ -15,7 +15,7 @@ async def test_commands_are_rate_limited_per_member_text_and_slash_together(doub
     async with running(settings, double):
         spammer, other = double.add_user("spammer"), double.add_user("other")
         sent = [await double.post_message(spammer, "!queue") for _ in range(5)]
-        await double.wait_for(lambda: double.replies_to(sent[3].id))
+        await double.wait_for(lambda: all(double.replies_to(m.id) for m in sent[:4]))
         answers = [double.replies_to(m.id) for m in sent]
         assert all(a and "StyleBot queue" in str(a[0].data["embeds"]) for a in answers[:3])
         assert "Slow down: StyleBot takes 3 commands per 60 s" in answers[3][0].text

@@ -54,11 +54,12 @@ async def test_a_burst_in_one_channel_is_answered_on_its_board(
         assert double.rate_limited == []
         board = board_of(double)
         assert "**Waiting**" in board
-        assert "**Not taken:** You already have 2" in board
         replied = [m for m in burst if double.replies_to(m.id)]
         on_board = [m for m in burst if f"/{m.id})" in board]
         assert len(replied) + len(on_board) == len(burst)
-        assert len(replied) <= pacing.MESSAGES_PER_WINDOW
+        # Refused at once (the member's cap needs no download), a refusal is a reply while the
+        # channel has room and a line on the board once it has not.
+        refused_on_board = "**Not taken:** You already have 2" in board
 
         # "Cancel mine" on the board: the presser's requests still waiting there, no one else's.
         (board_message,) = [
@@ -91,8 +92,9 @@ async def test_a_burst_in_one_channel_is_answered_on_its_board(
         assert kinds["refused"] == MEMBERS * (EACH - 2)
         assert kinds["done"] == MEMBERS * 2 - len(waiting)
         assert double.rate_limited == []
-        # The board ends keeping only who was not taken.
-        final = await double.wait_for(
-            lambda: [b for b in _boards(double) if "**Waiting**" not in b]
-        )
-        assert "**Not taken:** You already have 2" in final[0]
+        # The board ends: gone, or keeping only who was not taken.
+        await double.wait_for(lambda: all("**Waiting**" not in b for b in _boards(double)))
+        if refused_on_board:
+            assert "**Not taken:** You already have 2" in board_of(double)
+        else:
+            assert _boards(double) == []

@@ -52,30 +52,32 @@ async def test_quiet_channels_are_forgotten(monkeypatch):
     assert set(pacer._sent) == {99}
 
 
-async def test_an_urgent_slot_goes_first_and_a_full_window_is_crowded():
+async def test_an_urgent_slot_goes_first_and_a_queue_of_messages_is_crowded():
     pacer = ChannelPacer()
-    assert not pacer.crowded(1)
     for _ in range(pacing.MESSAGES_PER_WINDOW):
         await pacer.slot(1)
-    assert pacer.crowded(1) and not pacer.crowded(2)
+    assert not pacer.crowded(1)  # a full window alone: the next message waits a little
     order: list[str] = []
 
     async def take(name: str, **kwargs: bool) -> None:
         await pacer.slot(1, **kwargs)
         order.append(name)
 
-    plain = asyncio.create_task(take("plain"))
+    waiting = [asyncio.create_task(take(f"plain{n}")) for n in range(pacing.CROWD)]
     await asyncio.sleep(0)
+    assert pacer.crowded(1) and not pacer.crowded(2)
     urgent = asyncio.create_task(take("urgent", urgent=True))
-    await asyncio.gather(plain, urgent)
-    assert order == ["urgent", "plain"]  # the board's answer before a picture waiting longer
+    await asyncio.gather(*waiting, urgent)
+    assert order[0] == "urgent"  # the board's answer before pictures waiting longer
+    assert not pacer.crowded(1)
 
 
 async def test_waiting_edits_do_not_make_a_channel_crowded():
     pacer = ChannelPacer()
     for _ in range(pacing.EDITS_PER_WINDOW):
         await pacer.slot(1, edit=True)
-    edit = asyncio.create_task(pacer.slot(1, edit=True))
+    edits = [asyncio.create_task(pacer.slot(1, edit=True)) for _ in range(pacing.CROWD)]
     await asyncio.sleep(0)
-    assert not edit.done() and not pacer.crowded(1)  # a new message still finds room
-    edit.cancel()
+    assert not any(e.done() for e in edits) and not pacer.crowded(1)
+    for edit in edits:
+        edit.cancel()
