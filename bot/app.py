@@ -96,7 +96,7 @@ class StyleTree(app_commands.CommandTree["StyleBot"]):
         await super().on_error(interaction, error)
 
 
-class StyleBot(commands.Bot):
+class StyleBot(commands.AutoShardedBot):
     service: JobService
     buttons: Buttons
     history: MemberHistory
@@ -124,6 +124,10 @@ class StyleBot(commands.Bot):
             ),
             allowed_installs=app_commands.AppInstallationType(guild=True, user=True),
             http_trace=self.metrics.http_trace(),  # counts Discord's 429s
+            # Discord's recommended count unless the operator sets one; this process runs
+            # shard_ids of them (all when unset), other processes the rest.
+            shard_count=settings.shard_count,
+            shard_ids=list(settings.shard_ids) or None,  # type: ignore[arg-type]  # Optional
         )
         self.rate_limit = MemberRateLimit(settings.command_rate, settings.command_window)
         self.add_check(self._text_rate_limit)

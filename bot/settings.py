@@ -132,7 +132,22 @@ class BotSettings(PainterSettings):
     )
 
     def secrets(self) -> list[str]:
-        return [self.token.get_secret_value(), *super().secrets()]
+        password = urlsplit(self.database).password if "://" in self.database else None
+        database = [self.database, password] if password else []
+        return [self.token.get_secret_value(), *database, *super().secrets()]
+
+    shard_count: int | None = Field(
+        None,
+        ge=1,
+        le=100_000,
+        description="shards of the bot in all processes together; unset: Discord's "
+        "recommendation at login",
+    )
+    shard_ids: Annotated[tuple[int, ...], NoDecode] = Field(
+        (),
+        description="the shards this process runs, e.g. 0,1 or 4-7 (needs shard_count; the "
+        "other processes run the rest); empty: all of them",
+    )
 
     api_base: str = Field(
         DISCORD_API_BASE,
@@ -213,7 +228,8 @@ class BotSettings(PainterSettings):
     preview_size: int = Field(192, ge=32, le=512, description="long side of progress previews")
     database: str = Field(
         "data/stylebot.db",
-        description="SQLite file holding server settings, presets and the job journal",
+        description="SQLite file holding server settings, presets and the job journal, or a "
+        "postgresql:// URL (the store several bot processes share)",
     )
     retention_hours: float = Field(
         720.0,
@@ -298,6 +314,33 @@ class BotSettings(PainterSettings):
         if isinstance(value, str):
             return tuple(int(part) for part in value.split(",") if part.strip())
         return value
+
+    def runs_shard_of(self, guild_id: int | None) -> bool:
+        """Whether this process runs the shard that gets ``guild_id``'s events (a DM's: shard
+        0): the jobs of that server are this process's to resume."""
+        if not self.shard_ids or self.shard_count is None:
+            return True
+        shard = (guild_id >> 22) % self.shard_count if guild_id else 0
+        return shard in self.shard_ids
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _split_shards(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        ids: list[int] = []
+        for part in (p.strip() for p in value.split(",") if p.strip()):
+            first, _, last = part.partition("-")
+            ids += range(int(first), int(last or first) + 1)
+        return tuple(sorted(set(ids)))
+
+    @model_validator(mode="after")
+    def _check_shards(self) -> BotSettings:
+        if self.shard_ids and self.shard_count is None:
+            raise ValueError("shard_ids needs shard_count (the shards of all processes together)")
+        if self.shard_count is not None and any(s >= self.shard_count for s in self.shard_ids):
+            raise ValueError(f"shard_ids must be below shard_count ({self.shard_count})")
+        return self
 
     @field_validator("media_hosts", mode="before")
     @classmethod

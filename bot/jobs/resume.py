@@ -18,6 +18,7 @@ from typing import Protocol, TypeVar
 import discord
 
 from bot.job import Job, JobState
+from bot.settings import BotSettings
 from bot.store import Store
 from bot.ui.pacing import ChannelPacer
 from bot.ui.replies import ChannelReplier, Replier
@@ -34,6 +35,7 @@ MAX_ATTEMPTS = 3
 class Host(Protocol):
     """What resuming needs of the job service."""
 
+    settings: BotSettings
     store: Store
     pacer: ChannelPacer
     channel_for: Callable[[int], discord.abc.Messageable]
@@ -53,6 +55,9 @@ async def resume_jobs(service: Host, *, in_process: bool) -> None:
     ``in_process``: the bot paints its jobs itself, so a job cut off while painting may be
     what stopped the bot."""
     jobs, unreadable = await service.store.journal.unfinished()
+    # Several bot processes share the journal: each resumes the jobs of its own shards' servers.
+    jobs = [j for j in jobs if service.settings.runs_shard_of(j.guild_id)]
+    unreadable = [e for e in unreadable if service.settings.runs_shard_of(e.guild_id)]
     if not jobs and not unreadable:
         return
     notices: dict[int, list[str]] = defaultdict(list)

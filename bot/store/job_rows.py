@@ -21,13 +21,14 @@ class Unreadable:
     owner_id: int
     channel_id: int
     reason: str
+    guild_id: int | None = None
 
 
 async def job_of(db: Sql, row: Row, *, check_images: bool = True) -> Job | Unreadable:
     """A job as journaled, its inputs shelved (their bytes stay in the store)."""
 
     def unreadable(reason: str) -> Unreadable:
-        return Unreadable(row["id"], row["owner_id"], row["channel_id"], reason)
+        return Unreadable(row["id"], row["owner_id"], row["channel_id"], reason, row["guild_id"])
 
     cursor = await db.execute(
         "SELECT * FROM job_inputs WHERE job_id = ? ORDER BY position", (row["id"],)

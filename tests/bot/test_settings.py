@@ -63,3 +63,27 @@ def test_every_setting_is_documented_in_the_env_example():
         aliases = field.validation_alias.choices if field.validation_alias else []
         names = [*aliases, f"STYLEBOT_{name.upper()}"]
         assert any(f"{n}=" in example for n in names), f"{names[0]} is not in .env.example"
+
+
+def test_shards_this_process_runs_and_the_servers_it_resumes(monkeypatch):
+    assert settings(monkeypatch, DISCORD_TOKEN="t").runs_shard_of(
+        123 << 22
+    )  # one process: every shard
+    mine = settings(
+        monkeypatch, DISCORD_TOKEN="t", STYLEBOT_SHARD_COUNT="4", STYLEBOT_SHARD_IDS="0, 2-3"
+    )
+    assert mine.shard_ids == (0, 2, 3)
+    assert [mine.runs_shard_of(n << 22) for n in range(4)] == [True, False, True, True]
+    assert mine.runs_shard_of(None)  # DMs come to shard 0
+    monkeypatch.delenv("STYLEBOT_SHARD_COUNT")
+    with pytest.raises(ValidationError, match="needs shard_count"):
+        settings(monkeypatch, DISCORD_TOKEN="t", STYLEBOT_SHARD_IDS="1")
+    with pytest.raises(ValidationError, match="below shard_count"):
+        settings(monkeypatch, DISCORD_TOKEN="t", STYLEBOT_SHARD_COUNT="2", STYLEBOT_SHARD_IDS="2")
+
+
+def test_a_database_password_is_a_secret(monkeypatch):
+    url = "postgresql://stylebot:hunter2-pw@db:5432/stylebot"
+    assert {url, "hunter2-pw"} <= set(
+        settings(monkeypatch, DISCORD_TOKEN="t", STYLEBOT_DATABASE=url).secrets()
+    )

@@ -1,5 +1,9 @@
 """The gateway websocket as the double serves it: HELLO, heartbeats, IDENTIFY -> READY and
-GUILD_CREATE, RESUME, zlib-stream, close 4014 for a refused intent, and the events dispatched."""
+GUILD_CREATE, RESUME, zlib-stream, close 4014 for a refused intent, and the events dispatched.
+
+Shards as Discord has them: IDENTIFY's ``shard`` pair [id, count] gives a session the servers
+with ``(guild_id >> 22) % count == id`` (READY and GUILD_CREATE list those only) and their
+events; events outside a server (DMs) go to shard 0."""
 
 from __future__ import annotations
 
@@ -29,9 +33,13 @@ class GatewayMixin:
         return any(session.ready and not session.ws.closed for session in self._sockets)
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        guild_id = int(data["guild_id"]) if data.get("guild_id") else None
         for session in list(self._sockets):
-            if session.ready:
+            if session.ready and session.gets(guild_id):
                 await session.send_event(event, data)
+
+    def shard_of(self, guild_id: int, count: int) -> int:
+        return (guild_id >> 22) % count
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=0)
@@ -44,11 +52,14 @@ class GatewayMixin:
             self._sockets.remove(session)
         return ws
 
-    def _ready_payload(self, session_id: str) -> dict[str, Any]:
+    def _ready_payload(
+        self, session_id: str, guilds: list[int], shard: tuple[int, int]
+    ) -> dict[str, Any]:
         return {
             "v": 10,
+            "shard": list(shard),
             "user": {**self.bot_user.payload(), "verified": True, "mfa_enabled": False, "flags": 0},
-            "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+            "guilds": [{"id": str(g), "unavailable": True} for g in guilds],
             "session_id": session_id,
             "resume_gateway_url": self.gateway_url,
             "application": {"id": str(self.app_id), "flags": 0},
@@ -57,14 +68,9 @@ class GatewayMixin:
             "presences": [],
         }
 
-    def _guild_payload(self) -> dict[str, Any]:
-        return guild_payload(
-            self.guild_id,
-            "Test Server",
-            self.channel_ids,
-            self.owner,
-            self.users,
-        )
+    def _guild_payload(self, guild_id: int) -> dict[str, Any]:
+        name = "Test Server" if guild_id == self.guild_id else f"Server {guild_id % 1000}"
+        return guild_payload(guild_id, name, self.guilds[guild_id], self.owner, self.users)
 
     def _as_seen_by_bot(self, data: dict[str, Any]) -> dict[str, Any]:
         """Without the message-content intent Discord blanks content, attachments and embeds,
@@ -85,6 +91,7 @@ class _GatewaySession:
         self.seq = 0
         self.ready = False
         self.session_id = f"session{snowflake()}"
+        self.shard = (0, 1)  # [id, count] from IDENTIFY
         self._zlib = zlib.compressobj() if compress == "zlib-stream" else None
         self._lock = asyncio.Lock()
 
@@ -98,6 +105,13 @@ class _GatewaySession:
                 await self.ws.send_bytes(data)
             else:
                 await self.ws.send_str(text)
+
+    def gets(self, guild_id: int | None) -> bool:
+        """Whether this session (its shard) gets the events of ``guild_id`` (None: a DM)."""
+        shard, count = self.shard
+        if guild_id is None:
+            return shard == 0
+        return self.double.shard_of(guild_id, count) == shard
 
     async def send_event(self, event: str, data: dict[str, Any]) -> None:
         self.seq += 1
@@ -132,7 +146,11 @@ class _GatewaySession:
         if data.get("intents", 0) & MESSAGE_CONTENT_INTENT and not double.grant_message_content:
             await self.ws.close(code=4014, message=b"Disallowed intent(s).")
             return
-        await self.send_event("READY", double._ready_payload(self.session_id))
+        shard = data.get("shard") or [0, 1]
+        self.shard = (int(shard[0]), int(shard[1]))
+        guilds = [g for g in double.guilds if self.gets(g)]
+        await self.send_event("READY", double._ready_payload(self.session_id, guilds, self.shard))
         self.ready = True
-        await self.send_event("GUILD_CREATE", double._guild_payload())
+        for guild_id in guilds:
+            await self.send_event("GUILD_CREATE", double._guild_payload(guild_id))
         await double._notify()

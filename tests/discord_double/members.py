@@ -93,6 +93,7 @@ class MembersMixin:
         """A member posts a message (in the main channel unless told); the bot receives
         MESSAGE_CREATE."""
         channel_id = channel_id or self.channel_id
+        guild_id = self.guild_of(channel_id) or self.guild_id
         message_id = snowflake()
         mentions = [
             u.payload() for u in self.users if f"<@{u.id}>" in content or f"<@!{u.id}>" in content
@@ -100,7 +101,7 @@ class MembersMixin:
         data: dict[str, Any] = {
             "id": str(message_id),
             "channel_id": str(channel_id),
-            "guild_id": str(self.guild_id),
+            "guild_id": str(guild_id),
             "author": author.payload(),
             "member": author.member_payload(with_user=False),
             "content": content,
@@ -123,7 +124,7 @@ class MembersMixin:
                 "type": 0,
                 "message_id": str(reply_to),
                 "channel_id": str(channel_id),
-                "guild_id": str(self.guild_id),
+                "guild_id": str(guild_id),
             }
             replied = self.messages.get(reply_to)
             data["referenced_message"] = (

@@ -70,10 +70,7 @@ class MessagesMixin:
         if problem := self._check_message({}, body, files):
             raise InvalidBody(problem)
         message_id = snowflake()
-        if interaction is not None:
-            guild_id = interaction.guild_id
-        else:
-            guild_id = self.guild_id if channel_id in self.channel_ids else None
+        guild_id = interaction.guild_id if interaction is not None else self.guild_of(channel_id)
         data: dict[str, Any] = {
             "id": str(message_id),
             "channel_id": str(channel_id),

@@ -101,6 +101,13 @@ class RestMixin:
         app = str(self.app_id)
         if path == "/users/@me" and method == "GET":
             return json_response(self.bot_user.payload())
+        if path == "/gateway/bot" and method == "GET":
+            return json_response({
+                "url": self.gateway_url,
+                "shards": self.recommended_shards,
+                "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0,
+                                        "max_concurrency": 1},
+            })  # fmt: skip
         if path in ("/oauth2/applications/@me", "/applications/@me") and method == "GET":
             return json_response(self._application())
         if path == f"/applications/{app}/commands" and method == "PUT":
@@ -156,7 +163,7 @@ class RestMixin:
 
     def _bot_may_use(self, channel_id: int) -> bool:
         """The bot user reaches its server's channels and its own DMs, nothing else."""
-        return channel_id in self.channel_ids or channel_id in self.dm_channels.values()
+        return self.guild_of(channel_id) is not None or channel_id in self.dm_channels.values()
 
     def _by_nonce(self, nonce: str | None) -> StoredMessage | None:
         """The bot's message with this nonce from the last few minutes, as Discord keeps."""

@@ -79,6 +79,10 @@ class DiscordDouble(MembersMixin, GatewayMixin, RestMixin, MessagesMixin, Faults
         self.guild_id = snowflake()
         self.channel_ids = [snowflake() for _ in range(max(2, channels))]  # text channels
         self.channel_id, self.other_channel_id = self.channel_ids[:2]
+        # Every server the bot is in -> its text channels (the first is the one above); the
+        # shard that gets a server's events: (guild_id >> 22) % shards, as Discord's.
+        self.guilds: dict[int, list[int]] = {self.guild_id: self.channel_ids}
+        self.recommended_shards = 1  # what GET /gateway/bot recommends
         self.users: list[FakeUser] = [self.bot_user, self.owner]
         self.messages: dict[int, StoredMessage] = {}
         self.cdn: dict[str, tuple[bytes, str | None]] = {}
@@ -123,6 +127,18 @@ class DiscordDouble(MembersMixin, GatewayMixin, RestMixin, MessagesMixin, Faults
     @property
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway"
+
+    def add_guild(self, *, shard: int = 0, shards: int = 1, channels: int = 1) -> int:
+        """Another server the bot is in, whose events go to ``shard`` of ``shards``; its id
+        (its channels: ``guilds[id]``). Sessions already connected are not told."""
+        guild_id = snowflake()
+        while (guild_id >> 22) % shards != shard:
+            guild_id += 1 << 22
+        self.guilds[guild_id] = [snowflake() for _ in range(channels)]
+        return guild_id
+
+    def guild_of(self, channel_id: int) -> int | None:
+        return next((g for g, channels in self.guilds.items() if channel_id in channels), None)
 
     def bot_environment(self) -> dict[str, str]:
         """The environment that points a bot at this double (token, REST base, gateway)."""

@@ -22,7 +22,7 @@ def test_keys_are_the_flag_names_and_cover_the_issue(settings):
         "content-weight", "style-weight", "palette-weight", "tv-weight", "iterations", "size",
         "preserve-color", "optimizer", "user-limit", "max-size", "channels", "timelapse",
         "member-storage", "server-storage", "clip-frames", "clip-seconds", "clip-size",
-        "grid-size", "grid-iterations",
+        "grid-size", "grid-iterations", "daily-member", "daily-server",
     }  # fmt: skip
     assert setting_key("Style_Weight") == "style-weight"
     assert setting_key("--size") == "size"

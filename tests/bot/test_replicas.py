@@ -1,0 +1,76 @@
+"""Two bot processes, each running one of two shards, sharing one PostgreSQL store: every
+request is answered once, by the process of its server's shard; one process killed mid-job
+loses nothing (its job is painted and delivered once when it starts again, the other process
+never takes it over) and the other goes on answering meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections import Counter
+
+from bot.app import StyleBot
+from tests.bot.conftest import _close, bot_settings, pair, title
+from tests.bot.jobs.test_restart import assert_journal_empty, bot_env, delivered, kill, start_bot
+from tests.bot.jobs.test_restart import stop_bot as stop_process
+from tests.discord_double.server import HANG
+from tests.paint_gate import PaintGate
+
+
+async def test_two_processes_share_the_store_and_each_answers_its_own_shard(
+    double, image_bytes, tmp_path, postgres_url
+):
+    mine = double.shard_of(double.guild_id, 2)  # the test server's shard: the killed process's
+    other_guild = double.add_guild(shard=1 - mine, shards=2)
+    other_channel = double.guilds[other_guild][0]
+    alice, bob = double.add_user("alice"), double.add_user("bob")
+    gate = PaintGate(tmp_path / "gate")
+    env = {
+        **bot_env(double, postgres_url, gate),  # type: ignore[arg-type]
+        "STYLEBOT_SHARD_COUNT": "2",
+        "STYLEBOT_SHARD_IDS": str(mine),
+    }
+    log = tmp_path / "bot.log"
+    process = await start_bot(env, log)
+    settings = bot_settings(double, database=postgres_url, shard_count=2, shard_ids=str(1 - mine))
+    other = StyleBot(settings)
+    task = asyncio.create_task(other.start(double.token))
+    try:
+        await double.wait_for(lambda: other.get_guild(other_guild) is not None)
+        await double.wait_for(lambda: sum(s.ready for s in double._sockets) == 2)
+        assert sorted(tuple(i["shard"]) for i in double.identifies) == [(0, 2), (1, 2)]
+        assert other.get_guild(double.guild_id) is None  # not its shard's
+
+        held = await double.post_message(alice, "!stylize", pair(double, image_bytes))
+        await double.wait_for(lambda: gate.held() == 1)  # painting in the first process, held
+        first = await double.post_message(
+            bob, "!stylize --seed 2", pair(double, image_bytes), channel_id=other_channel
+        )
+        await double.wait_for(lambda: len(delivered(double)) == 1)
+
+        process.send_signal(signal.SIGKILL)
+        assert await process.wait() == -signal.SIGKILL
+        # The other process goes on answering its own server, and leaves the killed one's job.
+        second = await double.post_message(
+            bob, "!stylize --seed 3", pair(double, image_bytes), channel_id=other_channel
+        )
+        await double.wait_for(lambda: len(delivered(double)) == 2)
+        assert all(job.guild_id == other_guild for job in other.service.jobs.values())
+
+        gate.open()
+        process = await start_bot(env, log)  # its shard's job: resumed by it, painted once
+        await double.wait_for(lambda: len(delivered(double)) == 3)
+        # Its status message ends as done once the journal is told (then it may stop).
+        status = next(r for r in double.replies_to(held.id) if r.data["embeds"])
+        await double.wait_for(lambda: title(status) == "Done" and not other.service.jobs)
+        await stop_process(process)
+        await _close(other)
+        await asyncio.wait_for(task, timeout=HANG)
+        assert Counter(delivered(double).values()) == Counter({1: 3})
+        for message in (held, first, second):
+            pictures = [r for r in double.replies_to(message.id) if r.attachments]
+            assert len(pictures) == 1, message.text
+    finally:
+        await kill(process)
+        await _close(other)
+    await assert_journal_empty(postgres_url)  # type: ignore[arg-type]
