@@ -37,7 +37,10 @@ class Queue(commands.Cog):
         here = [j for j in running if shown(j)], [j for j in waiting if shown(j)]
         elsewhere = len(running) + len(waiting) - len(here[0]) - len(here[1])
         embed = queue_embed(
-            *here, elsewhere=elsewhere, own=server_id is None, note=paused_note(queue.paused)
+            *here,
+            elsewhere=elsewhere,
+            own=server_id is None,
+            note=paused_note(queue.paused, queue.held),
         )
         config = await service.planner.config_for(ctx.guild)
         journal = service.store.journal

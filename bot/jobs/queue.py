@@ -45,6 +45,7 @@ class FairQueue:
         self._wakeup = asyncio.Event()
         self._listeners: list[Callable[[], None]] = []
         self.paused: str | None = None  # the operator's reason, while no job may start
+        self.held: str | None = None  # why the bot itself holds painting (an outage), if it does
 
     def pause(self, reason: str) -> None:
         """No job starts until :meth:`resume`; the waiting keep their places, new ones queue,
@@ -54,6 +55,25 @@ class FairQueue:
 
     def resume(self) -> None:
         self.paused = None
+        self._wakeup.set()
+        self._changed()
+
+    def hold(self, reason: str) -> None:
+        """As :meth:`pause`, for the bot's own reason (its store is unreachable), apart from
+        the operator's pause: each is lifted on its own."""
+        self.held = reason
+        self._changed()
+
+    def let_go(self) -> None:
+        self.held = None
+        self._wakeup.set()
+        self._changed()
+
+    def requeue(self, job: Job) -> None:
+        """A job taken that could not start after all: back at the head of its member's jobs,
+        no longer counted as running."""
+        self._running.pop(job.id, None)
+        self._waiting.setdefault(job.owner_id, deque()).appendleft(job)
         self._wakeup.set()
         self._changed()
 
@@ -131,7 +151,7 @@ class FairQueue:
 
     async def get(self) -> Job:
         """The next job in fair order, now counted as running until :meth:`finish`."""
-        while not self._waiting or self.paused is not None:
+        while not self._waiting or self.paused is not None or self.held is not None:
             self._wakeup.clear()
             await self._wakeup.wait()
         owner_id = _next_owner(self._waiting, self._running_counts(), self._served)
@@ -194,9 +214,15 @@ class FairQueue:
             listener()
 
 
-def paused_note(reason: str | None) -> str | None:
-    """What waiting members read while the operator has paused painting."""
+def paused_note(reason: str | None, held: str | None = None) -> str | None:
+    """What waiting members read while the operator has paused painting (or the bot holds it:
+    ``held``, its reason)."""
     if reason is None:
+        if held is not None:
+            return (
+                f"Painting is paused: {held}. Your job keeps its place and starts by itself "
+                "when it is back."
+            )
         return None
     why = f" ({reason})" if reason else ""
     return (

@@ -24,6 +24,10 @@ log = logging.getLogger(__name__)
 JournalCall = Callable[[Awaitable[None]], Awaitable[None]]
 
 
+class StoreUnreachable(Exception):
+    """A job's pictures could not be read because the store cannot be reached."""
+
+
 class Runner:
     def __init__(
         self,
@@ -75,11 +79,21 @@ class Runner:
         current_job.set(job.id)  # this task's log lines name the job
         try:
             await self._paint(job, slot)
+        except StoreUnreachable:
+            # Its pictures could not be read: back to the head of the queue, which the store's
+            # watch holds until the store answers again (bot.jobs.store_watch).
+            self.backend.release(slot)
+            job.state, job.device = JobState.QUEUED, None
+            job.attempts -= 1
+            self.queue.requeue(job)
+            self.touch(job)
+            return
         except Exception:
             log.exception("job %s: unexpected error while painting", job.id)
         finally:
-            self.backend.release(slot)
-            self.queue.finish(job)
+            if job.state is not JobState.QUEUED:
+                self.backend.release(slot)
+                self.queue.finish(job)
         # Not reached when the runner stops: a job cut off by shutdown stays unfinished in the
         # journal and runs again (or, on a worker, goes on) at the next start.
         if not job.state.finished:
@@ -100,7 +114,10 @@ class Runner:
         # The images wait in the store while the job is queued; they are read for the run.
         try:
             inputs = await self.journal.inputs_of(job)
-        except Exception:
+        except Exception as exc:
+            if self.journal.unreachable(exc):
+                log.warning("job %s: the store cannot be reached; back in the queue", job.id)
+                raise StoreUnreachable from exc
             log.exception("job %s: could not read its pictures from the store", job.id)
             inputs = None
         if inputs is None:

@@ -19,11 +19,12 @@ from bot.jobs.flags import RequestError
 from bot.jobs.grid import requested_grid
 from bot.jobs.guild_config import GuildConfig
 from bot.jobs.inputs import ImageIntake
-from bot.jobs.journaling import JournalWrites, record_new
+from bot.jobs.journaling import STORAGE_FAILED, JournalWrites, record_new
 from bot.jobs.planning import JobRequest, Planner, new_job
 from bot.jobs.queue import FairQueue, Place, QueueRefused, paused_note
 from bot.jobs.resume import resume_jobs
 from bot.jobs.runner import Runner
+from bot.jobs.store_watch import StoreWatch
 from bot.jobs.sweeper import clean_up_forever
 from bot.looplag import LagSnapshot
 from bot.observe.logs import current_job
@@ -81,6 +82,7 @@ class JobService:
         self.queue = FairQueue(settings.queue_limit, settings.user_limit, settings.server_limit)
         self.queue.on_change(self._queue_moved)
         self.planner = Planner(settings, store, self.queue)
+        self.store_watch = StoreWatch(store, self.queue)
         self.jobs: dict[str, Job] = {}  # queued or running
         self.pacer = ChannelPacer()
         self.boards = Boards(self.pacer, lambda: len(self.queue), note=self._waiting_note)
@@ -117,6 +119,7 @@ class JobService:
         """Stop working; unfinished jobs stay in the journal for the next start."""
         await self.backend.stop()
         self.boards.stop()
+        self.store_watch.stop()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
@@ -151,7 +154,12 @@ class JobService:
         plan = None
         self._arriving += 1
         try:
-            plan = await self.planner.plan(request)
+            try:
+                plan = await self.planner.plan(request)
+            except Exception as exc:  # reading the server's settings, the member's choices
+                if not self.store.database.unreachable(exc):
+                    raise
+                raise RequestError(STORAGE_FAILED) from exc
             if before_download is not None:
                 await before_download()
             images = await self.intake.fetch(plan.attachments, clip=plan.clip_limits)
@@ -269,7 +277,7 @@ class JobService:
 
     def _waiting_note(self) -> str | None:
         """Why the waiting jobs are not moving, if they are not."""
-        return paused_note(self.queue.paused) or self.backend.status_note()
+        return paused_note(self.queue.paused, self.queue.held) or self.backend.status_note()
 
     def _queue_moved(self) -> None:
         """Queue positions changed (the queue has set them): redraw the waiting jobs."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Protocol
@@ -50,6 +50,13 @@ class Database(Protocol):
     async def release_free_pages(self) -> None: ...
 
     async def close(self) -> None: ...
+
+    def on_outage(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` when a statement fails because the database cannot be reached
+        (a server stopped or unreachable; an embedded file has no such outage)."""
+
+    def unreachable(self, error: BaseException) -> bool:
+        """Whether ``error`` means the database cannot be reached (it may come back)."""
 
 
 async def open_database(target: str | Path) -> Database:
@@ -148,6 +155,12 @@ class SqliteDatabase:
             except (sqlite3.Error, OSError):
                 self.failures += 1
                 raise
+
+    def on_outage(self, callback: Callable[[], object]) -> None:
+        """A file has no outage: nothing to call."""
+
+    def unreachable(self, error: BaseException) -> bool:
+        return False
 
     async def ping(self) -> bool:
         """True when the database answers a query (``/readyz``)."""

@@ -39,6 +39,10 @@ class JobJournal:
     def __init__(self, database: Database) -> None:
         self._database = database
 
+    def unreachable(self, error: BaseException) -> bool:
+        """Whether ``error`` means the store cannot be reached (see :class:`Database`)."""
+        return self._database.unreachable(error)
+
     async def record(
         self, job: Job, *, quota: Quota | None = None, daily: DailyLimits | None = None
     ) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -25,7 +25,20 @@ from bot.store.sql import FetchedRows, Rows, numbered, returns_rows
 log = logging.getLogger(__name__)
 
 WRITE_LOCK = 0x5A7B_0_7  # the advisory lock every write transaction holds (an arbitrary key)
-STORE_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+STORE_ERRORS = (
+    asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError,
+    TimeoutError,
+)  # fmt: skip
+# ... of which these mean the server cannot be reached (stopped, restarting, network gone).
+UNREACHABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,  # the connection is gone (ConnectionDoesNotExistError among them)
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,  # starting up or shutting down
+    asyncpg.AdminShutdownError,
+    asyncpg.InternalClientError,  # a connection left mid-operation by the server going away
+)
 _TYPES = ((re.compile(r"\bINTEGER\b"), "BIGINT"), (re.compile(r"\bREAL\b"), "DOUBLE PRECISION"),
           (re.compile(r"\bBLOB\b"), "BYTEA"))  # fmt: skip
 
@@ -69,6 +82,19 @@ class PostgresDatabase:
         self._pool = pool
         self.path = shown(url)  # what logs and errors name
         self.failures = 0
+        self._on_outage: list[Callable[[], object]] = []
+
+    def on_outage(self, callback: Callable[[], object]) -> None:
+        self._on_outage.append(callback)
+
+    def unreachable(self, error: BaseException) -> bool:
+        return isinstance(error, UNREACHABLE)
+
+    def _failed(self, error: BaseException) -> None:
+        self.failures += 1
+        if self.unreachable(error):
+            for callback in self._on_outage:
+                callback()
 
     @classmethod
     async def open(cls, url: str) -> PostgresDatabase:
@@ -97,8 +123,8 @@ class PostgresDatabase:
         try:
             async with self._pool.acquire() as connection, connection.transaction(readonly=True):
                 yield PostgresSql(connection)
-        except STORE_ERRORS:
-            self.failures += 1
+        except STORE_ERRORS as exc:
+            self._failed(exc)
             raise
 
     @asynccontextmanager
@@ -107,8 +133,8 @@ class PostgresDatabase:
             async with self._pool.acquire() as connection, connection.transaction():
                 await connection.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
                 yield PostgresSql(connection)
-        except STORE_ERRORS:
-            self.failures += 1
+        except STORE_ERRORS as exc:
+            self._failed(exc)
             raise
 
     async def ping(self) -> bool:
