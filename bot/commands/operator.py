@@ -1,6 +1,6 @@
 """The operator's commands (``STYLEBOT_OPERATOR_IDS``): ``!pause [reason]`` stops new jobs from
-starting, everywhere this process paints (the queue is kept, waiting members are told, new
-requests still queue, running jobs finish), ``!resume`` starts them again; no restart."""
+starting, in every bot process (the queue is kept, waiting members are told, new requests still
+queue, running jobs finish), ``!resume`` starts them again; no restart."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ class Operator(commands.Cog):
         """Pause painting: waiting jobs keep their places until ``!resume``."""
         reason = " ".join(reason.split())[:REASON_LENGTH]
         queue = self.bot.service.queue
-        queue.pause(reason)
+        await self.bot.service.pause.pause(reason)
         log.warning("painting paused by %s (%d): %s", ctx.author, ctx.author.id, reason or "-")
         await ctx.reply(
             f"Painting is paused; {len(queue)} waiting job(s) keep their places and their "
@@ -48,7 +48,7 @@ class Operator(commands.Cog):
         if queue.paused is None:
             await ctx.reply("Painting is not paused.", mention_author=False)
             return
-        queue.resume()
+        await self.bot.service.pause.resume()
         log.warning("painting resumed by %s (%d)", ctx.author, ctx.author.id)
         await ctx.reply(f"Painting resumed; {len(queue)} waiting job(s) start in turn.",
                         mention_author=False)  # fmt: skip

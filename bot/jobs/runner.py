@@ -24,6 +24,10 @@ log = logging.getLogger(__name__)
 JournalCall = Callable[[Awaitable[None]], Awaitable[None]]
 
 
+async def _always() -> bool:
+    return True
+
+
 class StoreUnreachable(Exception):
     """A job's pictures could not be read because the store cannot be reached."""
 
@@ -41,7 +45,9 @@ class Runner:
         done: Callable[[Job], Awaitable[None]],
         loop_lag: Callable[[], LagSnapshot],
         metrics: BotMetrics,
+        may_start: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
+        """``may_start``: asked before each job starts (a pause another process recorded)."""
         self.queue = queue
         self.backend = backend
         self.journal = journal
@@ -51,6 +57,7 @@ class Runner:
         self.done = done
         self.loop_lag = loop_lag
         self.metrics = metrics
+        self.may_start = may_start or _always
         self._tasks: set[asyncio.Task[None]] = set()
 
     @property
@@ -64,6 +71,10 @@ class Runner:
                 slot = await self.backend.acquire()
                 try:
                     job = await self.queue.get()
+                    if not await self.may_start():  # paused by another process meanwhile
+                        self.queue.requeue(job)
+                        self.backend.release(slot)
+                        continue
                 except BaseException:
                     self.backend.release(slot)
                     raise

@@ -20,6 +20,7 @@ from bot.jobs.grid import requested_grid
 from bot.jobs.guild_config import GuildConfig
 from bot.jobs.inputs import ImageIntake
 from bot.jobs.journaling import STORAGE_FAILED, JournalWrites, record_new
+from bot.jobs.pausing import SharedPause
 from bot.jobs.planning import JobRequest, Planner, new_job
 from bot.jobs.queue import FairQueue, Place, QueueRefused, paused_note
 from bot.jobs.resume import resume_jobs
@@ -83,6 +84,7 @@ class JobService:
         self.queue.on_change(self._queue_moved)
         self.planner = Planner(settings, store, self.queue)
         self.store_watch = StoreWatch(store, self.queue)
+        self.pause = SharedPause(store, self.queue)
         self.jobs: dict[str, Job] = {}  # queued or running
         self.pacer = ChannelPacer()
         self.boards = Boards(self.pacer, lambda: len(self.queue), note=self._waiting_note)
@@ -96,6 +98,7 @@ class JobService:
             done=self._done,
             loop_lag=loop_lag,
             metrics=self.metrics,
+            may_start=self.pause.may_start,
         )
         self._status: dict[str, StatusMessage] = {}
         self._repliers: dict[str, Replier] = {}
@@ -111,6 +114,7 @@ class JobService:
         await self.backend.start()
         await resume_jobs(self, in_process=self.backend.in_process)
         self.background(asyncio.create_task(self.runner.run(), name="job-runner"))
+        self.background(asyncio.create_task(self.pause.follow(), name="shared-pause"))
         self.background(
             asyncio.create_task(clean_up_forever(self.store, self.settings), name="clean-up")
         )

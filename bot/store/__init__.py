@@ -13,6 +13,7 @@ from bot.store.job_rows import Unreadable
 from bot.store.journal import JobJournal, Swept
 from bot.store.members import MemberStore, RememberedStyle
 from bot.store.presets import Preset, PresetInfo, PresetStore
+from bot.store.shared import SharedState
 
 
 class Store:
@@ -24,6 +25,7 @@ class Store:
         self.journal = JobJournal(database)
         self.departures = Departures(database)
         self.history = History(database)
+        self.shared = SharedState(database)
 
     @classmethod
     async def open(cls, target: str | Path) -> Store:

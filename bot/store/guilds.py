@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import time
 
-from cachetools import LRUCache
+from cachetools import TTLCache
 
 from bot.store.database import Database
 
 CACHED = 10_000
+# Read again after this long: another bot process sharing the store may have changed them.
+CACHE_SECONDS = 10.0
 
 
 class GuildSettingsStore:
     def __init__(self, database: Database) -> None:
         self._database = database
         # The most recently used servers' entries; the rest are read again when asked.
-        self._cache: LRUCache[int, dict[str, str]] = LRUCache(maxsize=CACHED)
+        self._cache: TTLCache[int, dict[str, str]] = TTLCache(maxsize=CACHED, ttl=CACHE_SECONDS)
 
     async def get(self, guild_id: int) -> dict[str, str]:
         cached = self._cache.get(guild_id)

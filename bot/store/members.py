@@ -6,12 +6,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from cachetools import LRUCache
+from cachetools import TTLCache
 
 from bot.store.blobs import get_blob, put_blob
 from bot.store.database import Database
 
 CACHED = 10_000
+# Read again after this long: another bot process sharing the store may have changed them.
+CACHE_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class MemberStore:
     def __init__(self, database: Database) -> None:
         self._database = database
         # The most recently used members' entries; the rest are read again when asked.
-        self._cache: LRUCache[int, dict[str, str]] = LRUCache(maxsize=CACHED)
+        self._cache: TTLCache[int, dict[str, str]] = TTLCache(maxsize=CACHED, ttl=CACHE_SECONDS)
 
     # -- preferences: key -> validated text (keys and parsers in bot.jobs.preferences) ------
 

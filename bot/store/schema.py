@@ -132,6 +132,14 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX daily_use_owner ON daily_use (owner_id, at);
     CREATE INDEX daily_use_guild ON daily_use (guild_id, at);
     """,
+    # 7: what one bot process decides for all (the operator's pause): bot.store.shared.
+    """
+    CREATE TABLE shared_state (
+        key        TEXT PRIMARY KEY,
+        value      TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    """,
 )
 
 

@@ -1,7 +1,8 @@
 """Two bot processes, each running one of two shards, sharing one PostgreSQL store: every
 request is answered once, by the process of its server's shard; one process killed mid-job
 loses nothing (its job is painted and delivered once when it starts again, the other process
-never takes it over) and the other goes on answering meanwhile."""
+never takes it over) and the other goes on answering meanwhile; the operator's pause, said to
+one process, holds in both."""
 
 from __future__ import annotations
 
@@ -23,16 +24,18 @@ async def test_two_processes_share_the_store_and_each_answers_its_own_shard(
     mine = double.shard_of(double.guild_id, 2)  # the test server's shard: the killed process's
     other_guild = double.add_guild(shard=1 - mine, shards=2)
     other_channel = double.guilds[other_guild][0]
-    alice, bob = double.add_user("alice"), double.add_user("bob")
+    alice, bob, operator = (double.add_user(n) for n in ("alice", "bob", "operator"))
     gate = PaintGate(tmp_path / "gate")
     env = {
         **bot_env(double, postgres_url, gate),  # type: ignore[arg-type]
         "STYLEBOT_SHARD_COUNT": "2",
         "STYLEBOT_SHARD_IDS": str(mine),
+        "STYLEBOT_OPERATOR_IDS": str(operator.id),
     }
     log = tmp_path / "bot.log"
     process = await start_bot(env, log)
-    settings = bot_settings(double, database=postgres_url, shard_count=2, shard_ids=str(1 - mine))
+    settings = bot_settings(double, database=postgres_url, shard_count=2,
+                            shard_ids=str(1 - mine), operator_ids=str(operator.id))  # fmt: skip
     other = StyleBot(settings)
     task = asyncio.create_task(other.start(double.token))
     try:
@@ -63,11 +66,21 @@ async def test_two_processes_share_the_store_and_each_answers_its_own_shard(
         # Its status message ends as done once the journal is told (then it may stop).
         status = next(r for r in double.replies_to(held.id) if r.data["embeds"])
         await double.wait_for(lambda: title(status) == "Done" and not other.service.jobs)
+
+        # The operator pauses in one process's server: the other process holds its jobs too.
+        said = await double.post_message(operator, "!pause upgrade", channel_id=other_channel)
+        await double.wait_for(lambda: double.replies_to(said.id))
+        later = await double.post_message(alice, "!stylize --seed 4", pair(double, image_bytes))
+        (waiting,) = await double.wait_for(lambda: double.replies_to(later.id))
+        await double.wait_for(lambda: "paused by the operator (upgrade)" in str(waiting.edits))
+        said = await double.post_message(operator, "!resume", channel_id=other_channel)
+        await double.wait_for(lambda: len(delivered(double)) == 4)
+        await double.wait_for(lambda: title(waiting) == "Done")
         await stop_process(process)
         await _close(other)
         await asyncio.wait_for(task, timeout=HANG)
-        assert Counter(delivered(double).values()) == Counter({1: 3})
-        for message in (held, first, second):
+        assert Counter(delivered(double).values()) == Counter({1: 4})
+        for message in (held, first, second, later):
             pictures = [r for r in double.replies_to(message.id) if r.attachments]
             assert len(pictures) == 1, message.text
     finally:

@@ -1,0 +1,32 @@
+"""Small values every bot process reads from the store: what one process decides for all of
+them (the operator's pause), so that processes sharing a PostgreSQL store agree."""
+
+from __future__ import annotations
+
+import time
+
+from bot.store.database import Database
+
+
+class SharedState:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def get(self, key: str) -> str | None:
+        async with self._database.reading() as db:
+            cursor = await db.execute("SELECT value FROM shared_state WHERE key = ?", (key,))
+            row = await cursor.fetchone()
+        return None if row is None else str(row[0])
+
+    async def set(self, key: str, value: str) -> None:
+        async with self._database.transaction() as db:
+            await db.execute(
+                "INSERT INTO shared_state (key, value, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
+                "updated_at = excluded.updated_at",
+                (key, value, time.time()),
+            )
+
+    async def delete(self, key: str) -> None:
+        async with self._database.transaction() as db:
+            await db.execute("DELETE FROM shared_state WHERE key = ?", (key,))
