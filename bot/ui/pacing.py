@@ -20,7 +20,7 @@ EDITS_PER_WINDOW = 3
 WINDOW_SECONDS = 5.25
 CROWD = 2  # new messages waiting for room in a channel from which it counts as crowded
 _SWEEP_EVERY = 1024  # slots taken between sweeps of the quiet channels
-_YIELD_SECONDS = 0.05  # how long a slot that found room waits while an urgent one is waiting
+_YIELD_SECONDS = 0.02  # how long a slot that found room waits for one ahead of it to take it
 
 
 class ChannelPacer:
@@ -28,7 +28,8 @@ class ChannelPacer:
         self._sent: dict[int, deque[float]] = defaultdict(deque)
         self._slots = 0
         self._waiting: Counter[int] = Counter()  # channel -> new messages waiting for room
-        self._urgent: Counter[int] = Counter()  # channel -> urgent slots waiting for room
+        # channel -> the slots waiting there: (rank, arrival) -> the most sent it can go with
+        self._tickets: dict[int, dict[tuple[int, int], int]] = {}
 
     def _forget_quiet_channels(self, now: float) -> None:
         """Channels with nothing in their window are forgotten (they start again empty)."""
@@ -44,33 +45,37 @@ class ChannelPacer:
 
     async def slot(self, channel_id: int, *, edit: bool = False, urgent: bool = False) -> None:
         """Wait until one more message (or, with ``edit``, one more edit) may go to
-        ``channel_id``. New messages may use the whole window, edits only part of it; an
-        ``urgent`` one takes the first room, the others give way to it."""
+        ``channel_id``. New messages may use the whole window, edits only part of it. Waiting
+        ones go in order: urgent first, then new messages, then edits, each kind first come
+        first served; one that cannot use the room there is does not hold up the others."""
         limit = EDITS_PER_WINDOW if edit else MESSAGES_PER_WINDOW
         self._slots += 1
         if self._slots % _SWEEP_EVERY == 0:
             self._forget_quiet_channels(time.monotonic())
         sent = self._sent[channel_id]
-        waits = self._waiting if not edit else Counter[int]()
-        waits[channel_id] += 1
-        if urgent:
-            self._urgent[channel_id] += 1
+        me = (0 if urgent else 2 if edit else 1, self._slots)
+        ahead = self._tickets.setdefault(channel_id, {})
+        ahead[me] = limit
+        if not edit:
+            self._waiting[channel_id] += 1
         try:
             while True:
                 now = time.monotonic()
                 while sent and sent[0] + WINDOW_SECONDS <= now:
                     sent.popleft()
-                if len(sent) < limit:
-                    if urgent or not self._urgent[channel_id]:
-                        sent.append(now)
-                        return
-                    await asyncio.sleep(_YIELD_SECONDS)
-                    continue
-                await asyncio.sleep(sent[len(sent) - limit] + WINDOW_SECONDS - now)
+                if len(sent) >= limit:
+                    await asyncio.sleep(sent[len(sent) - limit] + WINDOW_SECONDS - now)
+                elif any(t < me and len(sent) < room for t, room in ahead.items()):
+                    await asyncio.sleep(_YIELD_SECONDS)  # one ahead takes this room first
+                else:
+                    sent.append(now)
+                    return
         finally:
-            _count_down(waits, channel_id)
-            if urgent:
-                _count_down(self._urgent, channel_id)
+            del ahead[me]
+            if not ahead:
+                del self._tickets[channel_id]
+            if not edit:
+                _count_down(self._waiting, channel_id)
 
 
 def _count_down(counter: Counter[int], key: int) -> None:

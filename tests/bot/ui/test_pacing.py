@@ -81,3 +81,21 @@ async def test_waiting_edits_do_not_make_a_channel_crowded():
     assert not any(e.done() for e in edits) and not pacer.crowded(1)
     for edit in edits:
         edit.cancel()
+
+
+async def test_waiting_messages_go_first_come_first_served():
+    pacer = ChannelPacer()
+    for _ in range(pacing.MESSAGES_PER_WINDOW):
+        await pacer.slot(1)
+    order: list[int] = []
+
+    async def take(n: int) -> None:
+        await pacer.slot(1)
+        order.append(n)
+
+    tasks = []
+    for n in range(pacing.MESSAGES_PER_WINDOW + 2):  # more than one window's worth
+        tasks.append(asyncio.create_task(take(n)))
+        await asyncio.sleep(0)
+    await asyncio.gather(*tasks)
+    assert order == sorted(order)
