@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import aiohttp
 import discord
@@ -22,9 +21,10 @@ from bot.jobs.inputs import ImageIntake
 from bot.jobs.journaling import STORAGE_FAILED, JournalWrites, record_new
 from bot.jobs.pausing import SharedPause
 from bot.jobs.planning import JobRequest, Planner, new_job
-from bot.jobs.queue import FairQueue, Place, QueueRefused, paused_note
+from bot.jobs.queue import FairQueue, Place, QueueRefused
 from bot.jobs.resume import resume_jobs
 from bot.jobs.runner import Runner
+from bot.jobs.statuses import Statuses
 from bot.jobs.store_watch import StoreWatch
 from bot.jobs.sweeper import clean_up_forever
 from bot.looplag import LagSnapshot
@@ -32,18 +32,12 @@ from bot.observe.logs import current_job
 from bot.observe.metrics import BotMetrics
 from bot.settings import BotSettings
 from bot.store import Store
-from bot.ui.board import Boards
-from bot.ui.embeds import status_embed
-from bot.ui.pacing import ChannelPacer
-from bot.ui.replies import ChannelReplier, InteractionReplier, Replier
+from bot.ui.replies import Replier
 from bot.ui.status import StatusMessage
-from bot.ui.views import cancel_view
 from styleengine.allocator import release_free_memory
 
 log = logging.getLogger(__name__)
 
-# Said on the status of a job the bot can answer only through the interaction (15 minutes).
-DM_NOTE = "If this takes longer than Discord's 15 minutes here, your picture comes in your DMs."
 UNAVAILABLE = (
     "The painting queue is unavailable right now (the operator is told); please try again in "
     "a few minutes."
@@ -86,26 +80,31 @@ class JobService:
         self.store_watch = StoreWatch(store, self.queue)
         self.pause = SharedPause(store, self.queue)
         self.jobs: dict[str, Job] = {}  # queued or running
-        self.pacer = ChannelPacer()
-        self.boards = Boards(self.pacer, lambda: len(self.queue), note=self._waiting_note)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.statuses = Statuses(
+            self.queue,
+            backend,
+            store.journal,
+            interval=settings.progress_interval,
+            journal_safely=self.journal_safely,
+            background=self.background,
+        )
+        self.pacer = self.statuses.pacer
+        self.boards = self.statuses.boards
         self.runner = Runner(
             self.queue,
             backend,
             store.journal,
             journal_safely=self.journal_safely,
             journal_surely=self.journal_surely,
-            touch=self._touch,
+            touch=self.statuses.touch,
             done=self._done,
             loop_lag=loop_lag,
             metrics=self.metrics,
             may_start=self.pause.may_start,
         )
-        self._status: dict[str, StatusMessage] = {}
-        self._repliers: dict[str, Replier] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._promoting: set[str] = set()  # jobs leaving their board for a status of their own
         self._arriving = 0  # requests between their check and their queueing
-        backend.on_change(self._redraw_waiting)
+        backend.on_change(self.statuses.redraw_waiting)
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -122,14 +121,12 @@ class JobService:
     async def stop(self) -> None:
         """Stop working; unfinished jobs stay in the journal for the next start."""
         await self.backend.stop()
-        self.boards.stop()
         self.store_watch.stop()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for status in self._status.values():
-            status.stop()
+        self.statuses.stop()
 
     @property
     def arriving(self) -> int:
@@ -212,115 +209,44 @@ class JobService:
         finally:
             self.queue.release(place)  # nothing if the job took it
         self.jobs[job.id] = job
-        self._repliers[job.id] = replier
         current_job.set(job.id)  # the lines logged from here on name it
-        status = self._status_message(job)
-        if isinstance(replier, ChannelReplier) and replier.crowded():
-            # A burst here: the first answer is a line on the channel's board; the job's own
-            # message comes when its painting starts (_touch).
-            self.boards.wait_here(job, replier.channel)
-            self.metrics.jobs.labels(job.kind, "queued").inc()
-            log.info("job %s queued for %s (%d) on the board of channel %d", job.id,
-                     job.owner_name, job.owner_id, job.channel_id)  # fmt: skip
-            return
         try:
-            await status.post(replier)
+            own = await self.statuses.acknowledge(job, replier)
         except discord.HTTPException:
             log.exception("job %s: could not post its status message; dropping it", job.id)
             self.queue.remove(job)
             job.cancel.cancel()
             job.state = JobState.CANCELLED
-            self._status.pop(job.id, None)
             await self._retire(job)
             raise
         self.metrics.jobs.labels(job.kind, "queued").inc()
-        if status.message is not None:
-            job.status_message_id = status.message.id
-            await self.journal_safely(self.store.journal.status_posted(job.id, status.message.id))
         log.info(
-            "job %s queued for %s (%d): size %d, %d iterations",
+            "job %s queued for %s (%d): size %d, %d iterations%s",
             job.id,
             job.owner_name,
             job.owner_id,
             job.params.size,
             job.params.iterations,
+            "" if own else " (on the channel's board: a burst there)",
         )
-
-    def _status_message(self, job: Job) -> StatusMessage:
-        status = StatusMessage(
-            job, draw=self._draw, interval=self.settings.progress_interval, pacer=self.pacer
-        )
-        self._status[job.id] = status
-        status.when_closed(lambda: self._status.pop(job.id, None))
-        return status
 
     def restore(self, job: Job, replier: Replier) -> StatusMessage:
         """Queue a job taken before a restart (it was admitted then); returns its status."""
         self.queue.put(job, admitted=True)
         self.jobs[job.id] = job
-        self._repliers[job.id] = replier
-        return self._status_message(job)
+        return self.statuses.new(job, replier)
 
     def replier_for(self, job: Job) -> Replier | None:
-        return self._repliers.get(job.id)
+        return self.statuses.repliers.get(job.id)
 
     def background(self, task: asyncio.Task[None]) -> None:
         """Keep ``task`` until it ends or the service stops (and stop it then)."""
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _draw(self, job: Job) -> dict[str, Any]:
-        view = None if job.state.finished else cancel_view(job.id)
-        notes = [self._waiting_note() if job.state is JobState.QUEUED else None]
-        replier = self._repliers.get(job.id)
-        if isinstance(replier, InteractionReplier) and not replier.in_bot_channel:
-            notes.append(DM_NOTE)
-        note = "\n".join(n for n in notes if n) or None
-        embed = status_embed(job, queue_length=len(self.queue), note=note)
-        return {"embed": embed, "view": view}
-
-    def _waiting_note(self) -> str | None:
-        """Why the waiting jobs are not moving, if they are not."""
-        return paused_note(self.queue.paused, self.queue.held) or self.backend.status_note()
-
     def _queue_moved(self) -> None:
         """Queue positions changed (the queue has set them): redraw the waiting jobs."""
-        self._redraw_waiting()
-
-    def _redraw_waiting(self) -> None:
-        self.boards.redraw()
-        for status in self._status.values():
-            if status.job.state is JobState.QUEUED:
-                status.touch()
-
-    def _touch(self, job: Job) -> None:
-        if self.boards.waiting(job):
-            self.boards.progressed(job)
-            running = job.state is JobState.RUNNING and job.id not in self._promoting
-            if running and not self.pacer.crowded(job.channel_id):  # room again here
-                self._promoting.add(job.id)
-                self.background(asyncio.create_task(self._own_status(job)))
-        status = self._status.get(job.id)
-        if status is not None:
-            status.touch()
-
-    async def _own_status(self, job: Job) -> None:
-        """A job on its channel's board paints while the channel has room again: its own
-        status message, and off the board (where it stays if the message cannot be posted)."""
-        status, replier = self._status.get(job.id), self._repliers.get(job.id)
-        if status is None or replier is None:
-            return
-        try:
-            await status.post(replier)
-        except discord.HTTPException as exc:
-            log.warning("job %s: could not post its status message (%s)", job.id, exc)
-            return
-        finally:
-            self._promoting.discard(job.id)
-        self.boards.leave(job)
-        if status.message is not None:
-            job.status_message_id = status.message.id
-            await self.journal_safely(self.store.journal.status_posted(job.id, status.message.id))
+        self.statuses.redraw_waiting()
 
     async def cancel(self, job: Job, *, by: str) -> None:
         job.cancelled_by = by
@@ -335,7 +261,7 @@ class JobService:
 
     async def _done(self, job: Job) -> None:
         """The painter is done with ``job``: answer the member, then retire it."""
-        replier = self._repliers.get(job.id)
+        replier = self.statuses.repliers.get(job.id)
         inputs = None
         if job.result is not None:  # the card shows the inputs beside the picture
             inputs = await self.journal_safely(self.store.journal.inputs_of(job))
@@ -361,12 +287,5 @@ class JobService:
                 lambda: self.store.journal.finished(job), f"job {job.id} answered"
             )
         self.metrics.job_ended(job)
-        if self.boards.waiting(job):  # over before it had a message of its own
-            self.boards.leave(job)
-            if job.id not in self._promoting:  # else that message draws the end, then goes
-                self._status.pop(job.id, None)
         self.jobs.pop(job.id, None)
-        self._repliers.pop(job.id, None)
-        status = self._status.get(job.id)
-        if status is not None:
-            status.touch()  # draws the final state, then its task ends and lets go of it
+        self.statuses.retire(job)

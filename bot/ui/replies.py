@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 import discord
 
-from bot.ui.board import Boards
+from bot.ui.boards import Boards
 from bot.ui.pacing import ChannelPacer
 
 # Interaction tokens last 15 minutes; past this age, post in the channel instead.
