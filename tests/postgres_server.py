@@ -4,7 +4,6 @@ operator runs, listening on a Unix socket in its data directory; a new database 
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import tempfile
 import uuid
@@ -54,6 +53,3 @@ class PostgresServer:
             await admin.close()
         parts = urlsplit(self.url)
         return urlunsplit(parts._replace(path=f"/{name}"))
-
-    def new_database_now(self) -> str:
-        return asyncio.run(self.new_database())

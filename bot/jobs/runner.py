@@ -71,20 +71,31 @@ class Runner:
                 slot = await self.backend.acquire()
                 try:
                     job = await self.queue.get()
-                    if not await self.may_start():  # paused by another process meanwhile
-                        self.queue.requeue(job)
-                        self.backend.release(slot)
-                        continue
+                    may_start = await self.may_start()
                 except BaseException:
                     self.backend.release(slot)
                     raise
-                task = asyncio.create_task(self._one(job, slot), name=f"job-{job.id}")
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                if job.cancel.cancelled:  # cancelled while the shared pause was read
+                    self.backend.release(slot)
+                    self.queue.finish(job)
+                    job.state = JobState.CANCELLED
+                    self._keep(asyncio.create_task(self._answer(job), name=f"job-{job.id}"))
+                elif not may_start:  # paused by another process meanwhile
+                    self.queue.requeue(job)
+                    self.backend.release(slot)
+                else:
+                    self._keep(asyncio.create_task(self._one(job, slot), name=f"job-{job.id}"))
         finally:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _answer(self, job: Job) -> None:
+        await self.done(job)
+
+    def _keep(self, task: asyncio.Task[None]) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _one(self, job: Job, slot: Slot) -> None:
         current_job.set(job.id)  # this task's log lines name the job

@@ -256,6 +256,8 @@ class JobService:
             await self._retire(job)
         elif job.state is JobState.RUNNING:
             await self.backend.cancel(job)  # the painter stops; its run ends as cancelled
+        elif job.state is JobState.QUEUED:  # taken from the queue, about to start
+            job.cancel.cancel()  # the runner ends it as cancelled instead
 
     # -- the end of a job ---------------------------------------------------------------------
 
