@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from tests.discord_double.server import DiscordDouble
 
 MESSAGE_CONTENT_INTENT = 1 << 15
+SEND_PATIENCE = 10.0  # seconds a session may take to accept one event before it is dropped
 
 
 class GatewayMixin:
@@ -35,8 +36,14 @@ class GatewayMixin:
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         guild_id = int(data["guild_id"]) if data.get("guild_id") else None
         for session in list(self._sockets):
-            if session.ready and session.gets(guild_id):
-                await session.send_event(event, data)
+            if session.ready and session.gets(guild_id) and not session.ws.closed:
+                try:
+                    # A session whose bot is gone (a process killed) cannot hold up the others
+                    # or the REST call that caused the event: Discord drops such a session.
+                    await asyncio.wait_for(session.send_event(event, data), SEND_PATIENCE)
+                except (TimeoutError, ConnectionError, RuntimeError):
+                    session.ready = False
+                    await session.ws.close()
 
     def shard_of(self, guild_id: int, count: int) -> int:
         return (guild_id >> 22) % count
