@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 
 import discord
@@ -38,13 +39,47 @@ def painter_missing(settings: BotSettings) -> bool:
     )
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def stop_on_signals() -> asyncio.Event:
+    """An event set by SIGTERM (what Docker, systemd and Kubernetes send to stop a process) or
+    SIGINT (Ctrl-C), handled here rather than left to Python's defaults: SIGTERM would kill the
+    process at once, and a SIGINT that the starting shell ignores (a background job of a script)
+    would do nothing."""
+    requested = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def stop(signum: signal.Signals) -> None:
+        log.info(
+            "%s: stopping; unfinished jobs stay in the journal for the next start", signum.name
+        )
+        requested.set()
+
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, stop, signum)
+    return requested
+
+
+async def connect_until_stopped(bot: StyleBot, token: str, stop: asyncio.Event) -> None:
+    """Run the bot until Discord or a stop signal ends it; the bot is closed either way."""
+    async with bot:
+        connection = asyncio.create_task(bot.start(token), name="discord")
+        stopping = asyncio.create_task(stop.wait(), name="stop-signal")
+        await asyncio.wait({connection, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not connection.done():
+            await bot.close()
+        await connection  # its error, if Discord ended it with one
+
+
 async def run(settings: BotSettings) -> int:
     message_content = settings.message_content
+    stop = stop_on_signals()
     while True:
         bot = StyleBot(settings, message_content=message_content)
         try:
-            async with bot:
-                await bot.start(settings.token.get_secret_value())
+            await connect_until_stopped(bot, settings.token.get_secret_value(), stop)
             return 0
         except discord.LoginFailure:
             log.error("Discord rejected the token in DISCORD_TOKEN; check it in the portal.")
@@ -67,10 +102,7 @@ def main() -> int:
     if settings is None or painter_missing(settings):
         return EXIT_CONFIG
     configure_logging(settings.log_level, settings.log_format, settings.secrets())
-    try:
-        return asyncio.run(run(settings))
-    except KeyboardInterrupt:
-        return 0
+    return asyncio.run(run(settings))
 
 
 if __name__ == "__main__":

@@ -1,13 +1,17 @@
 """``python -m bot`` as an operator meets it: clear exits for a missing or rejected token or a
-missing painter, and the token never printed."""
+missing painter, the token never printed, and a clean stop on SIGTERM or SIGINT."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 from pathlib import Path
 
+import pytest
+
+from tests.bot.jobs.test_restart import bot_env
 from tests.discord_double.server import HANG, DiscordDouble
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,5 +83,37 @@ async def test_rejected_token_exits_without_printing_it(tmp_path):
         assert code == 3
         assert "rejected the token" in output
         assert secret not in output
+    finally:
+        await double.close()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+async def test_a_stop_signal_closes_the_bot_cleanly(signum, tmp_path):
+    """SIGTERM (Docker, systemd, Kubernetes) and SIGINT stop the bot as Ctrl-C does, with exit
+    status 0, even in a bot started as a script's background job: a shell without job control
+    starts those with SIGINT ignored (the test's bot inherits that, as such a bot would)."""
+    double = DiscordDouble()
+    await double.start()
+    env = bot_env(double, tmp_path / "stylebot.db")
+    ignoring_sigint = (
+        "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+        "sys.argv = ['bot']; runpy.run_module('bot', run_name='__main__', alter_sys=True)"
+    )
+    log = tmp_path / "bot.log"
+    try:
+        with log.open("wb") as out:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-c", ignoring_sigint, env=env, cwd=tmp_path, stdout=out,
+                stderr=out,
+            )  # fmt: skip
+        try:
+            await double.wait_for(lambda: double.commands and double.connected())
+            process.send_signal(signum)
+            assert await asyncio.wait_for(process.wait(), timeout=HANG) == 0
+        finally:
+            if process.returncode is None:
+                process.kill()
+        assert f"{signum.name}: stopping" in log.read_text()
+        await double.wait_for(lambda: not double.connected())
     finally:
         await double.close()

@@ -57,11 +57,11 @@ async def start_bot(env: dict[str, str], log: Path) -> asyncio.subprocess.Proces
 
 
 async def stop_bot(process: asyncio.subprocess.Process) -> None:
-    """Stop a bot process as Ctrl-C does and wait until it has exited: after that nothing more
-    can reach Discord, so what the double holds is all it will ever get (no waiting for
-    "enough time" before counting duplicates)."""
+    """Stop a bot process as an orchestrator does (SIGTERM) and wait until it has exited: after
+    that nothing more can reach Discord, so what the double holds is all it will ever get (no
+    waiting for "enough time" before counting duplicates)."""
     if process.returncode is None:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGTERM)
         await asyncio.wait_for(process.wait(), timeout=HANG)
 
 
