@@ -75,7 +75,7 @@ class StyleTree(app_commands.CommandTree["StyleBot"]):
         if interaction.type is not discord.InteractionType.application_command:
             return True
         try:
-            interaction.client.rate_limit.check(interaction.user.id)
+            await interaction.client.rate_limit.check(interaction.user.id)
         except SlowDown as exc:
             if interaction.command is not None:
                 interaction.client.metrics.commands.labels(
@@ -144,6 +144,8 @@ class StyleBot(commands.AutoShardedBot):
                 "they mention the bot (@StyleBot stylize ...); slash commands work as usual."
             )
         self.store = await Store.open(self.settings.database)
+        if self.store.database.shared:  # other bot processes count the same members' commands
+            self.rate_limit.shared = self.store.command_uses
         self._session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=120, sock_connect=15)
         )
@@ -191,7 +193,7 @@ class StyleBot(commands.AutoShardedBot):
 
     async def _text_rate_limit(self, ctx: commands.Context[commands.Bot]) -> bool:
         if ctx.interaction is None:  # slash invocations are counted by the tree
-            self.rate_limit.check(ctx.author.id)
+            await self.rate_limit.check(ctx.author.id)
         return True
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:

@@ -40,7 +40,7 @@ class Buttons:
     async def _within_rate(self, interaction: discord.Interaction) -> bool:
         """Re-run and Info count against the member's command budget, as commands do."""
         try:
-            self.rate_limit.check(interaction.user.id)
+            await self.rate_limit.check(interaction.user.id)
         except SlowDown as exc:
             await InteractionReplier(interaction).refuse(str(exc))
             return False

@@ -68,7 +68,7 @@ class MemberHistory:
             )
             return False
         try:
-            self.rate_limit.check(owner_id)
+            await self.rate_limit.check(owner_id)
         except SlowDown as exc:
             await replier.refuse(str(exc))
             return False

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.job import Job
+from bot.store.open_jobs import too_many
 
 _SERVED_KEPT = 10_000  # members whose last turn is remembered; older turns are all "long ago"
 
@@ -93,10 +94,7 @@ class FairQueue:
         ``per_user`` lowers the member's cap (a server's own limit) below the queue's."""
         limit = self.per_user if per_user is None else min(per_user, self.per_user)
         if self.held_by(owner_id) >= limit:
-            raise QueueRefused(
-                f"You already have {self.held_by(owner_id)} job(s) queued or running "
-                f"(the limit is {limit}); wait for one to finish or cancel one."
-            )
+            raise QueueRefused(too_many(self.held_by(owner_id), limit))
         if server_id is not None and self.held_by_server(server_id) >= self.per_server:
             raise QueueRefused(
                 f"This server already has {self.held_by_server(server_id)} jobs queued or "

@@ -18,7 +18,7 @@ from bot.jobs.flags import RequestError
 from bot.jobs.grid import requested_grid
 from bot.jobs.guild_config import GuildConfig
 from bot.jobs.inputs import ImageIntake
-from bot.jobs.journaling import STORAGE_FAILED, JournalWrites, record_new
+from bot.jobs.journaling import STORAGE_FAILED, JournalWrites, member_cap, record_new
 from bot.jobs.pausing import SharedPause
 from bot.jobs.planning import JobRequest, Planner, new_job
 from bot.jobs.queue import FairQueue, Place, QueueRefused
@@ -77,7 +77,7 @@ class JobService:
         self.queue = FairQueue(settings.queue_limit, settings.user_limit, settings.server_limit)
         self.queue.on_change(self._queue_moved)
         self.planner = Planner(settings, store, self.queue)
-        self.store_watch = StoreWatch(store, self.queue)
+        self.store_watch = StoreWatch(store, self.queue, on_back=self.writes.store_back)
         self.pause = SharedPause(store, self.queue)
         self.jobs: dict[str, Job] = {}  # queued or running
         self._tasks: set[asyncio.Task[None]] = set()
@@ -200,7 +200,11 @@ class JobService:
             # Before the member hears of it.
             in_server = job.guild_id is not None
             await record_new(
-                self.store.journal, job, config.quota(in_server), config.daily(in_server)
+                self.store.journal,
+                job,
+                config.quota(in_server),
+                config.daily(in_server),
+                member_cap(self.settings, self.queue, job, config.user_limit),
             )
             # From here the images wait in the store, not in memory (read again to paint).
             job.content = job.content.shelved()

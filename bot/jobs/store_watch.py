@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from bot.jobs.queue import FairQueue
 from bot.store import Store
@@ -19,9 +20,13 @@ RETRY_EVERY = (0.5, 1.0, 2.0, 5.0)  # seconds between tries, then the last one a
 
 
 class StoreWatch:
-    def __init__(self, store: Store, queue: FairQueue) -> None:
+    def __init__(
+        self, store: Store, queue: FairQueue, on_back: Callable[[], None] = lambda: None
+    ) -> None:
+        """``on_back``: called when the store answers again after an outage."""
         self.store = store
         self.queue = queue
+        self.on_back = on_back
         self._task: asyncio.Task[None] | None = None
         store.database.on_outage(self.failed)
 
@@ -48,6 +53,7 @@ class StoreWatch:
                 continue
             log.warning("the store %s answers again; painting goes on", self.store.database.path)
             self.queue.let_go()
+            self.on_back()
             return
 
     def stop(self) -> None:

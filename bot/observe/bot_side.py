@@ -62,6 +62,8 @@ def readings(bot: StyleBot) -> Iterator[Metric]:
                 float(service.backend.available))  # fmt: skip
     yield gauge("stylebot_paused", "1 while the operator has paused painting",
                 float(service.queue.paused is not None))  # fmt: skip
+    yield gauge("stylebot_store_up", "1 while the store answers (painting is held while not)",
+                float(not service.store_watch.out))  # fmt: skip
     yield gauge("stylebot_guilds", "Servers this process's shards are in", len(bot.guilds))
     yield labelled_gauge(
         "stylebot_gateway_latency_seconds",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.store.command_uses import CommandUses
 from bot.store.database import Database, StoreError, open_database
 from bot.store.departures import Departures
 from bot.store.guilds import GuildSettingsStore
@@ -26,6 +27,7 @@ class Store:
         self.departures = Departures(database)
         self.history = History(database)
         self.shared = SharedState(database)
+        self.command_uses = CommandUses(database)
 
     @classmethod
     async def open(cls, target: str | Path) -> Store:

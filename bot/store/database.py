@@ -40,6 +40,7 @@ class Database(Protocol):
 
     path: str  # what logs and errors name (a URL without its password)
     failures: int  # statements the database refused since the start (a metric)
+    shared: bool  # other bot processes may use it too (PostgreSQL; a SQLite file: one process)
 
     def reading(self) -> AbstractAsyncContextManager[Sql]: ...
 
@@ -74,6 +75,7 @@ class SqliteDatabase:
         self._lock = asyncio.Lock()
         self.path = path
         self.failures = 0  # statements SQLite refused since the start (a metric)
+        self.shared = False  # one bot process per file
 
     @classmethod
     async def open(cls, path: str | Path) -> SqliteDatabase:

@@ -26,6 +26,7 @@ from bot.store.daily import (
 )
 from bot.store.database import Database
 from bot.store.job_rows import Unreadable, job_of
+from bot.store.open_jobs import MemberCap, check_member_cap
 from bot.store.quota import Quota, kept_by_member, kept_by_server, make_room
 
 
@@ -44,14 +45,23 @@ class JobJournal:
         return self._database.unreachable(error)
 
     async def record(
-        self, job: Job, *, quota: Quota | None = None, daily: DailyLimits | None = None
+        self,
+        job: Job,
+        *,
+        quota: Quota | None = None,
+        daily: DailyLimits | None = None,
+        member_cap: MemberCap | None = None,
     ) -> None:
         """Write a new job with its inputs (before the member hears it was queued), within
         ``quota``: room is made by letting go of old finished jobs' images, else
-        :class:`~bot.store.quota.NoRoom` and nothing is written; and within the ``daily``
-        pictures of its member and server, else :class:`~bot.store.daily.OverDaily`."""
+        :class:`~bot.store.quota.NoRoom` and nothing is written; within the ``daily``
+        pictures of its member and server, else :class:`~bot.store.daily.OverDaily`; and within
+        the member's cap on jobs counted with other processes', else
+        :class:`~bot.store.open_jobs.TooManyOpen`."""
         now = time.time()
         async with self._database.transaction() as db:
+            if member_cap is not None:
+                await check_member_cap(db, job.owner_id, member_cap)
             if daily is not None:
                 await take_daily(db, job.id, job.owner_id, job.guild_id, daily, now=now)
             if quota is not None:

@@ -82,6 +82,7 @@ class PostgresDatabase:
         self._pool = pool
         self.path = shown(url)  # what logs and errors name
         self.failures = 0
+        self.shared = True  # several bot processes may share it
         self._on_outage: list[Callable[[], object]] = []
 
     def on_outage(self, callback: Callable[[], object]) -> None:

@@ -140,6 +140,15 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at REAL NOT NULL
     );
     """,
+    # 8: the members' commands in the last window, counted by every bot process sharing a
+    # PostgreSQL store (bot.store.command_uses); rows leave after the window.
+    """
+    CREATE TABLE command_uses (
+        owner_id INTEGER NOT NULL,
+        at       REAL NOT NULL
+    );
+    CREATE INDEX command_uses_owner ON command_uses (owner_id, at);
+    """,
 )
 
 

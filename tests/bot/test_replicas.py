@@ -87,3 +87,46 @@ async def test_two_processes_share_the_store_and_each_answers_its_own_shard(
         await kill(process)
         await _close(other)
     await assert_journal_empty(postgres_url)  # type: ignore[arg-type]
+
+
+async def test_a_members_caps_hold_across_the_processes_of_their_servers(
+    double, image_bytes, postgres_url, paint_gate
+):
+    """A member in two servers whose shards are on two processes has one cap on waiting jobs
+    and one command budget, counted in the store both share, not one per process."""
+    mine = double.shard_of(double.guild_id, 2)
+    other_guild = double.add_guild(shard=1 - mine, shards=2)
+    other_channel = double.guilds[other_guild][0]
+    alice = double.add_user("alice")
+    limits = {"database": postgres_url, "shard_count": 2, "user_limit": 1, "command_rate": 3,
+              "command_window": 600}  # fmt: skip
+    bots = [StyleBot(bot_settings(double, shard_ids=str(s), **limits)) for s in (mine, 1 - mine)]
+    tasks = [asyncio.create_task(bot.start(double.token)) for bot in bots]
+    try:
+        await double.wait_for(lambda: sum(s.ready for s in double._sockets) == 2)
+        await double.wait_for(lambda: bots[1].get_guild(other_guild) is not None)
+
+        held = await double.post_message(alice, "!stylize", pair(double, image_bytes))
+        await double.wait_for(lambda: paint_gate.held() == 1)  # painting in the first process
+        refused = await double.post_message(
+            alice, "!stylize --seed 2", pair(double, image_bytes), channel_id=other_channel
+        )
+        (answer,) = await double.wait_for(lambda: double.replies_to(refused.id))
+        assert "You already have 1 job(s) queued or running (the limit is 1)" in answer.text
+        assert not bots[1].service.jobs
+
+        # Two commands so far, one in each process; the third is the last of the budget.
+        third = await double.post_message(alice, "!queue", channel_id=other_channel)
+        await double.wait_for(lambda: double.replies_to(third.id))
+        fourth = await double.post_message(alice, "!queue")
+        (slow,) = await double.wait_for(lambda: double.replies_to(fourth.id))
+        assert "Slow down: StyleBot takes 3 commands per 600 s" in slow.text
+
+        paint_gate.open()
+        await double.wait_for(lambda: len(delivered(double)) == 1)
+        await double.wait_for(lambda: not bots[0].service.jobs)
+    finally:
+        for bot in bots:
+            await _close(bot)
+        await asyncio.gather(*tasks, return_exceptions=True)
+    assert list(delivered(double).values()) == [1]  # the held job's picture, once

@@ -57,6 +57,7 @@ async def test_the_bot_rides_out_its_postgresql_stopping_and_coming_back(
         assert refusal.text == STORAGE_FAILED
         status, text = await get(bot, "/readyz")
         assert status == 503 and "store: not ready" in text
+        assert "stylebot_store_up 0.0" in (await get(bot, "/metrics"))[1]
         assert bot.service.queue.held is not None  # painting held; the bot is up
         paint_gate.open()  # the job painting goes on and is delivered; the waiting one waits
         await double.wait_for(lambda: len(results(double)) == 1)
@@ -67,12 +68,13 @@ async def test_the_bot_rides_out_its_postgresql_stopping_and_coming_back(
         own_postgres.start()
         await double.wait_for(lambda: len(results(double)) == 2)  # by itself
         assert (await get(bot, "/readyz"))[0] == 200
+        assert "stylebot_store_up 1.0" in (await get(bot, "/metrics"))[1]
         again = await double.post_message(carol, "!stylize", pair(double, image_bytes))
         await double.wait_for(lambda: len(results(double)) == 3 and not bot.service.jobs)
         assert sorted(delivered(double).values()) == [1, 1, 1]  # one picture each
         assert all(double.replies_to(m.id) for m in (painting, waiting, again))
-        # The journal writes that failed meanwhile are retried in the background (1, 5, then
-        # every 30 s) and land once the store is back: wait for them, with a bound for hangs.
+        # The journal writes that failed meanwhile are retried in the background, at once when
+        # the store is found answering again: wait for them, with a bound for hangs.
         for _ in range(int(HANG / 0.1)):
             if await bot.store.journal.unfinished() == ([], []):
                 break

@@ -1,0 +1,59 @@
+"""What bot processes sharing a store count together: a member's commands in the last window,
+and their queued and running jobs on servers of other processes."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.job import JobState
+from bot.store.open_jobs import MemberCap, TooManyOpen
+from tests.bot.store.test_journal import RESULT, job
+
+HERE, THERE = 22, 23  # a server of this process, one of another
+
+
+async def test_commands_are_counted_in_a_sliding_window(store):
+    uses = store.command_uses
+    assert await uses.take(7, rate=2, per=10, now=100.0) is None
+    assert await uses.take(7, rate=2, per=10, now=104.0) is None
+    assert await uses.take(7, rate=2, per=10, now=105.0) == pytest.approx(5.0)  # 100 + 10 - 105
+    assert await uses.take(8, rate=2, per=10, now=105.0) is None  # another member's own budget
+    assert await uses.take(7, rate=2, per=10, now=110.5) is None  # the first left the window
+    assert await uses.take(7, rate=2, per=10, now=111.0) == pytest.approx(3.0)  # 104 + 10 - 111
+
+
+async def test_commands_counted_at_once_by_several_processes_keep_to_the_rate(store):
+    answers = await asyncio.gather(
+        *(store.command_uses.take(7, rate=3, per=60, now=100.0 + i / 100) for i in range(8))
+    )
+    assert sum(a is None for a in answers) == 3
+
+
+def cap(limit: int, held_here: int = 0) -> MemberCap:
+    return MemberCap(limit, held_here, lambda guild: guild == THERE)
+
+
+async def test_a_members_jobs_on_other_processes_servers_count_against_their_cap(store):
+    await store.journal.record(job(guild_id=THERE), member_cap=cap(2))
+    await store.journal.record(job(guild_id=HERE), member_cap=cap(2))  # 1 there, 0 here
+    with pytest.raises(TooManyOpen, match=r"You already have 2 job\(s\).*the limit is 2"):
+        await store.journal.record(job(guild_id=HERE), member_cap=cap(2, held_here=1))
+    # Jobs of this process's own servers are its queue's to count, not the journal's.
+    await store.journal.record(job(guild_id=HERE), member_cap=cap(3, held_here=1))
+    assert len((await store.journal.unfinished())[0]) == 3
+
+
+async def test_a_painted_or_finished_job_frees_its_place(store):
+    there = job(guild_id=THERE)
+    await store.journal.record(there)
+    with pytest.raises(TooManyOpen):
+        await store.journal.record(job(guild_id=HERE), member_cap=cap(1))
+    await store.journal.rendered(there.id, RESULT)  # painted, being delivered
+    await store.journal.record(job(guild_id=HERE), member_cap=cap(1))
+    other = job(guild_id=THERE, owner_id=12)
+    await store.journal.record(other)
+    other.state = JobState.CANCELLED
+    await store.journal.finished(other)
+    await store.journal.record(job(guild_id=HERE, owner_id=12), member_cap=cap(1))
