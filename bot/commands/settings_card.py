@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import discord
 
-from bot.jobs.guild_config import GUILD_KEYS, GuildConfig
+from bot.jobs.guild_config import GuildConfig
+from bot.jobs.guild_keys import GUILD_KEYS
 from bot.settings import BotSettings
 from bot.store.quota import MB
 

@@ -17,13 +17,13 @@ from discord.ext import commands
 from bot.commands.choices import preset_choices
 from bot.commands.settings_card import settings_embed, shown
 from bot.jobs.flags import RequestError
-from bot.jobs.guild_config import (
+from bot.jobs.guild_config import resolve
+from bot.jobs.guild_keys import (
     ALL_CHANNELS,
     CHANNEL_TOKEN,
     GUILD_KEYS,
     SettingError,
     read_setting,
-    resolve,
     setting_key,
 )
 from bot.store import GuildSettingsStore, PresetStore

@@ -14,8 +14,9 @@ import discord
 from bot.job import JobState
 from bot.jobs.flags import RequestError
 from bot.jobs.grid import grid_params, more_job, pick_job
-from bot.jobs.planning import rerun, timelapse_wanted
+from bot.jobs.planning import timelapse_wanted
 from bot.jobs.queue import QueueRefused
+from bot.jobs.reruns import rerun
 from bot.jobs.service import JobService
 from bot.ratelimit import MemberRateLimit, SlowDown
 from bot.ui.embeds import info_embed

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 
 from bot.gallery import UnknownStyle, find
 from bot.jobs.flags import RequestError
-from bot.jobs.guild_config import GuildConfig, SettingError, key_of, read_setting
+from bot.jobs.guild_config import GuildConfig
+from bot.jobs.guild_keys import SettingError, key_of, read_setting
 from bot.settings import BotSettings
 from bot.text import code
 from styleengine import ParamError, StyleParams

@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable
 
 from bot.job import TIMELAPSE_FRAMES, Job, JobState, Outcome, RunResult
 from bot.jobs.backends.base import Backend, Report, Slot
-from bot.jobs.planning import smaller
 from bot.jobs.queue import FairQueue
+from bot.jobs.reruns import smaller
 from bot.looplag import LagSnapshot
 from bot.observe.logs import current_job
 from bot.observe.metrics import BotMetrics

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from bot.jobs.guild_config import GUILD_KEYS, SettingError, read_setting, resolve, setting_key
+from bot.jobs.guild_config import resolve
+from bot.jobs.guild_keys import GUILD_KEYS, SettingError, read_setting, setting_key
 from bot.settings import BotSettings
 from bot.store.quota import MB, Quota
 from styleengine import StyleParams
