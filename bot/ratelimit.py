@@ -9,6 +9,7 @@ the commands after that are dropped quietly, so a flood does not become a flood 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable
@@ -17,6 +18,8 @@ from typing import Protocol
 from discord.ext import commands
 
 log = logging.getLogger(__name__)
+
+SHARED_PATIENCE = 2.0  # seconds a command waits for the shared count before going on without
 
 
 class SharedCount(Protocol):
@@ -54,7 +57,9 @@ class MemberRateLimit:
         retry_after = bucket.update_rate_limit() if bucket is not None else None
         if retry_after is None and self.shared is not None:
             try:
-                retry_after = await self.shared.take(member_id, rate=self.rate, per=self.per)
+                retry_after = await asyncio.wait_for(
+                    self.shared.take(member_id, rate=self.rate, per=self.per), SHARED_PATIENCE
+                )
             except Exception as exc:  # the store unreachable: this process's count still holds
                 if not self._shared_failing:
                     log.warning("commands are not counted with the other processes: %s", exc)
