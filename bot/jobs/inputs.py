@@ -24,6 +24,7 @@ from PIL import Image
 
 from bot.job import ClipSummary, InputImage
 from bot.jobs.flags import RequestError
+from bot.settings import BotSettings
 from bot.text import code
 from styleengine import ImageError, load_image
 from styleengine.clip_writer import kept_bytes
@@ -136,6 +137,18 @@ class ImageIntake:
         self.keep_side = keep_side
         self.budget = Budget(decode_pixels)  # pixels decoded at once
         self.downloads = Budget(download_bytes)  # bytes of images in hand at once
+
+    @classmethod
+    def of(cls, session: aiohttp.ClientSession, settings: BotSettings) -> ImageIntake:
+        """The intake the operator's settings ask for."""
+        return cls(
+            session,
+            max_bytes=settings.max_download_bytes,
+            max_pixels=settings.max_pixels,
+            keep_side=settings.max_size,
+            decode_pixels=settings.decode_pixels,
+            download_bytes=settings.download_bytes,
+        )
 
     async def fetch(
         self, attachments: Sequence[Downloadable], *, clip: ClipLimits | None = None

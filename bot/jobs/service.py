@@ -13,6 +13,7 @@ import discord
 
 from bot.job import Job, JobState
 from bot.jobs.backends.base import Backend
+from bot.jobs.board_memory import BoardMemory
 from bot.jobs.delivery import announce
 from bot.jobs.flags import RequestError
 from bot.jobs.grid import requested_grid
@@ -62,14 +63,7 @@ class JobService:
         self.writes = JournalWrites(self.background)
         self.journal_safely = self.writes.safely
         self.journal_surely = self.writes.surely
-        self.intake = ImageIntake(
-            session,
-            max_bytes=settings.max_download_bytes,
-            max_pixels=settings.max_pixels,
-            keep_side=settings.max_size,
-            decode_pixels=settings.decode_pixels,
-            download_bytes=settings.download_bytes,
-        )
+        self.intake = ImageIntake.of(session, settings)
         self.store = store
         self.backend = backend
         self.channel_for = channel_for
@@ -81,6 +75,7 @@ class JobService:
         self.pause = SharedPause(store, self.queue)
         self.jobs: dict[str, Job] = {}  # queued or running
         self._tasks: set[asyncio.Task[None]] = set()
+        self.board_memory = BoardMemory(store.shared, self.background)
         self.statuses = Statuses(
             self.queue,
             backend,
@@ -88,6 +83,7 @@ class JobService:
             interval=settings.progress_interval,
             journal_safely=self.journal_safely,
             background=self.background,
+            board_records=self.board_memory,
         )
         self.pacer = self.statuses.pacer
         self.boards = self.statuses.boards
@@ -112,6 +108,10 @@ class JobService:
         """Pick up the journal's unfinished jobs, then start painting and the clean-up."""
         await self.backend.start()
         await resume_jobs(self, in_process=self.backend.in_process)
+        old_boards = self.board_memory.settle(
+            self.pacer, self.channel_for, self.settings.runs_shard_of
+        )
+        self.background(asyncio.create_task(old_boards, name="old-boards"))
         self.background(asyncio.create_task(self.runner.run(), name="job-runner"))
         self.background(asyncio.create_task(self.pause.follow(), name="shared-pause"))
         self.background(

@@ -15,6 +15,7 @@ from bot.job import Job, JobState
 from bot.jobs.backends.base import Backend
 from bot.jobs.queue import FairQueue, paused_note
 from bot.store import JobJournal
+from bot.ui.board import BoardRecords
 from bot.ui.boards import Boards
 from bot.ui.embeds import status_embed
 from bot.ui.pacing import ChannelPacer
@@ -40,6 +41,7 @@ class Statuses:
         interval: float,
         journal_safely: Callable[[Awaitable[Any]], Awaitable[Any]],
         background: Callable[[asyncio.Task[None]], None],
+        board_records: BoardRecords | None = None,
     ) -> None:
         self.queue = queue
         self.backend = backend
@@ -48,7 +50,9 @@ class Statuses:
         self.journal_safely = journal_safely
         self.background = background
         self.pacer = ChannelPacer()
-        self.boards = Boards(self.pacer, lambda: len(queue), note=self.waiting_note)
+        self.boards = Boards(
+            self.pacer, lambda: len(queue), note=self.waiting_note, records=board_records
+        )
         self.messages: dict[str, StatusMessage] = {}
         self.repliers: dict[str, Replier] = {}
         self._promoting: set[str] = set()  # jobs leaving their board for a status of their own

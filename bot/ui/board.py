@@ -22,6 +22,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import discord
 
@@ -50,6 +51,17 @@ class NotTaken:
     reason: str
 
 
+class BoardRecords(Protocol):
+    """Where a board's message is kept track of, so that a restart can settle it (its waiting
+    requests get messages of their own then; its refusals stay)."""
+
+    def shown(
+        self, channel_id: int, guild_id: int | None, message_id: int, not_taken: list[NotTaken]
+    ) -> None: ...
+
+    def ended(self, channel_id: int) -> None: ...
+
+
 def message_link(guild_id: int | None, channel_id: int, message_id: int) -> str:
     return f"https://discord.com/channels/{guild_id or '@me'}/{channel_id}/{message_id}"
 
@@ -70,7 +82,10 @@ class ChannelBoard:
         queue_length: Callable[[], int],
         note: Callable[[], str | None],
         on_closed: Callable[[ChannelBoard], object],
+        records: BoardRecords | None = None,
     ) -> None:
+        """``on_closed``: the board takes no more requests (ended, or stopped with the bot);
+        ``records``: told what a restart needs to settle the message (bot.jobs.board_memory)."""
         self.channel = channel
         self.pacer = pacer
         self.channel_id = channel_id
@@ -78,6 +93,8 @@ class ChannelBoard:
         self.queue_length = queue_length
         self.note = note
         self.on_closed = on_closed
+        self.records = records
+        self._recorded: tuple[int, int] | None = None  # (message id, refusals) last recorded
         self.waiting: dict[str, Job] = {}  # job id -> job, in the order they came
         self.not_taken: list[NotTaken] = []
         self.message: discord.Message | None = None
@@ -125,12 +142,14 @@ class ChannelBoard:
     def draw(self, *, final: bool = False) -> list[discord.Embed]:
         """The board: who waits (one line per member, a link to each request), then who was
         not taken (grouped by reason); within Discord's 6000 characters a message."""
-        title = "Requests here" if final else f"Busy here: {self.queue_length()} in the queue"
+        if final:
+            return final_embeds(self.not_taken)
+        title = f"Busy here: {self.queue_length()} in the queue"
         waiting: list[str] = []
-        note = None if final else self.note()
+        note = self.note()
         if note:
             waiting.append(note)
-        if self.waiting and not final:
+        if self.waiting:
             waiting.append(
                 f"**Waiting** ({len(self.waiting)}; each gets a message of its own when the "
                 "channel has room):"
@@ -141,29 +160,7 @@ class ChannelBoard:
                     f"[{self._place(job)}]({self.link_to(job)})"
                 )
             waiting += [f"<@{member}> " + " ".join(links) for member, links in by_member.items()]
-        refused: list[str] = []
-        by_reason: dict[str, dict[int, list[str]]] = {}
-        for entry in self.not_taken:
-            by_reason.setdefault(entry.reason, {}).setdefault(entry.owner_id, []).append(
-                f"[request]({entry.link})"
-            )
-        for reason, members in by_reason.items():
-            refused.append(f"**Not taken:** {reason}")
-            refused += [f"<@{member}> " + " ".join(links) for member, links in members.items()]
-        embeds = []
-        if waiting:
-            embeds.append(discord.Embed(title=title, description=_bounded(waiting, _WAITING),
-                                        colour=_COLOUR))  # fmt: skip
-        if refused:
-            room = _MESSAGE - sum(len(e.description or "") + len(title) for e in embeds)
-            embeds.append(
-                discord.Embed(
-                    title=title if not embeds else None,
-                    description=_bounded(refused, min(room - len(title), _EMBED)),
-                    colour=_COLOUR,
-                )
-            )
-        return embeds
+        return _embeds(title, waiting, self.not_taken)
 
     @staticmethod
     def _place(job: Job) -> str:
@@ -187,6 +184,7 @@ class ChannelBoard:
                 if not self.waiting and self.message is not None and not self.not_taken:
                     self.on_closed(self)  # from here a new request opens a new board
                     await self._delete()
+                    self._ended()
                     return
                 await self.pacer.slot(self.channel_id, edit=self.message is not None, urgent=True)
                 self._dirty.clear()
@@ -194,6 +192,7 @@ class ChannelBoard:
                 if not self.waiting:  # what came while the slot was awaited is in this draw
                     self.on_closed(self)
                     await self._show(final=True)
+                    self._ended()
                     return
                 await self._show()
                 self._shown_at = time.monotonic()
@@ -218,6 +217,8 @@ class ChannelBoard:
                 await self.message.edit(
                     embeds=self.draw(final=final), view=view, allowed_mentions=mentions
                 )
+            if not final:
+                self._record()
         except discord.NotFound:
             log.info("channel %d: the board was deleted; posting it anew", self.channel_id)
             self.message = None
@@ -228,12 +229,55 @@ class ChannelBoard:
             )
             self._dirty.set()
 
+    def _record(self) -> None:
+        """Tell the records of a new message or new refusals (not of each edit)."""
+        assert self.message is not None
+        now = (self.message.id, len(self.not_taken))
+        if self.records is not None and now != self._recorded:
+            self.records.shown(self.channel_id, self.guild_id, self.message.id, self.not_taken)
+        self._recorded = now
+
+    def _ended(self) -> None:
+        if self.records is not None and self._recorded is not None:
+            self.records.ended(self.channel_id)
+
     async def _delete(self) -> None:
         assert self.message is not None
         try:
             await self.message.delete()
         except discord.HTTPException as exc:
             log.info("channel %d: the board could not be deleted: %s", self.channel_id, exc)
+
+
+def final_embeds(not_taken: list[NotTaken]) -> list[discord.Embed]:
+    """A board that has ended: only the requests it lists as not taken (none: no embed)."""
+    return _embeds("Requests here", [], not_taken)
+
+
+def _embeds(title: str, waiting: list[str], not_taken: list[NotTaken]) -> list[discord.Embed]:
+    refused: list[str] = []
+    by_reason: dict[str, dict[int, list[str]]] = {}
+    for entry in not_taken:
+        by_reason.setdefault(entry.reason, {}).setdefault(entry.owner_id, []).append(
+            f"[request]({entry.link})"
+        )
+    for reason, members in by_reason.items():
+        refused.append(f"**Not taken:** {reason}")
+        refused += [f"<@{member}> " + " ".join(links) for member, links in members.items()]
+    embeds = []
+    if waiting:
+        embeds.append(discord.Embed(title=title, description=_bounded(waiting, _WAITING),
+                                    colour=_COLOUR))  # fmt: skip
+    if refused:
+        room = _MESSAGE - sum(len(e.description or "") + len(title) for e in embeds)
+        embeds.append(
+            discord.Embed(
+                title=title if not embeds else None,
+                description=_bounded(refused, min(room - len(title), _EMBED)),
+                colour=_COLOUR,
+            )
+        )
+    return embeds
 
 
 def _bounded(lines: list[str], limit: int) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import discord
 
 from bot.job import Job
-from bot.ui.board import ChannelBoard
+from bot.ui.board import BoardRecords, ChannelBoard
 from bot.ui.pacing import ChannelPacer
 
 
@@ -21,8 +21,10 @@ class Boards:
         queue_length: Callable[[], int],
         *,
         note: Callable[[], str | None] = lambda: None,
+        records: BoardRecords | None = None,
     ) -> None:
         self.pacer = pacer
+        self.records = records
         self.queue_length = queue_length
         self.note = note
         self._boards: dict[int, ChannelBoard] = {}  # channel id -> its open board
@@ -44,6 +46,7 @@ class Boards:
                 queue_length=self.queue_length,
                 note=self.note,
                 on_closed=self._closed,
+                records=self.records,
             )
             self._boards[channel_id] = board
             board.start()

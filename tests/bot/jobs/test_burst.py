@@ -6,15 +6,21 @@ refusal. (How fast, for a 40-request burst: `python bench/load.py --requests 40 
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 
+import discord
 import pytest
 
 from bench.load import _boards, answered, outcome
 from bot.job import JobState
+from bot.jobs.board_memory import PREFIX
 from bot.ui import pacing
+from bot.ui.board import NotTaken
+from bot.ui.views import board_view
 from tests.bot.conftest import bot_settings, pair, running
 from tests.discord_double import rest
+from tests.discord_double.server import HANG
 
 MEMBERS, EACH = 6, 3  # 18 requests; two each are taken (the member's cap), one refused
 
@@ -98,3 +104,76 @@ async def test_a_burst_in_one_channel_is_answered_on_its_board(
             assert "**Not taken:** You already have 2" in board_of(double)
         else:
             assert _boards(double) == []
+
+
+async def test_a_board_left_up_by_a_stop_is_settled_at_the_next_start(
+    double, image_bytes, paint_gate, discords_window
+):
+    """A bot stopped (or killed) with a board up leaves it listing requests as waiting, with
+    its Cancel button; the next start edits it down to the requests not taken (or deletes it
+    when there are none), and the ones that waited on it get messages of their own."""
+    settings = bot_settings(double, user_limit=2, queue_limit=50, workers_per_device=1)
+    members = [double.add_user(f"member{n}") for n in range(MEMBERS)]
+    async with running(settings, double) as bot:
+        paint_gate.close()
+        burst = [
+            await double.post_message(member, "!stylize", pair(double, image_bytes))
+            for _ in range(EACH)
+            for member in members
+        ]
+        await double.wait_for(lambda: all(answered(double, m) for m in burst))
+        listed = board_of(double).split("**Not taken:**")[0]
+        on_board = [m for m in burst if f"/{m.id})" in listed]
+        assert on_board and "**Waiting**" in listed
+        refused = "**Not taken:**" in board_of(double)
+        # The board is remembered in the store (in the background: wait, with a hang's bound).
+        for _ in range(int(HANG / 0.1)):
+            remembered = await bot.store.shared.starting_with(PREFIX)
+            if remembered and ("Not taken" not in str(remembered)) == (not refused):
+                break
+            await asyncio.sleep(0.1)
+    (board,) = [m for m in double.bot_messages() if m.data["embeds"] and "Busy here" in (
+        m.data["embeds"][0].get("title") or "")]  # fmt: skip
+
+    async with running(settings, double) as bot:
+        await double.wait_for(lambda: board.deleted or "Requests here" in str(board.data))
+        if refused:  # the refusals stay, without the Cancel button
+            assert "**Not taken:**" in board_of(double) and not board.data.get("components")
+        else:
+            assert board.deleted
+        assert all("**Waiting**" not in b for b in _boards(double))
+        await double.wait_for(lambda: all(double.replies_to(m.id) for m in on_board))
+        paint_gate.open()
+        await double.wait_for(lambda: all(outcome(double, m) for m in burst))
+        await double.wait_for(lambda: not bot.service.jobs)
+        assert all(len(outcome(double, m)) == 1 for m in burst)
+        # (No check for 429s here: the new process cannot know what the stopped one sent in
+        # Discord's current window, and discord.py waits out the few that come of it.)
+
+
+async def test_an_old_boards_refusals_stay_after_a_restart(double):
+    """A board that listed requests not taken keeps them when a restart settles it: edited to
+    those lines alone, without its Cancel button."""
+    member = double.add_user("member")
+    settings = bot_settings(double)
+    async with running(settings, double) as bot:
+        refusal = NotTaken(member.id, "https://discord.com/channels/1/2/3", "The queue is full")
+        channel = bot.get_partial_messageable(double.channel_id)
+        sent = await channel.send(embeds=[discord.Embed(title="Busy here: 9 in the queue")],
+                                  view=board_view(double.channel_id))  # fmt: skip
+        bot.service.board_memory.shown(double.channel_id, double.guild_id, sent.id, [refusal])
+        for _ in range(int(HANG / 0.1)):  # written in the background
+            if await bot.store.shared.starting_with(PREFIX):
+                break
+            await asyncio.sleep(0.1)
+    board = double.messages[sent.id]
+    assert board.data["components"]
+    async with running(settings, double) as bot:
+        await double.wait_for(lambda: "Requests here" in str(board.data))
+        assert f"**Not taken:** The queue is full\n<@{member.id}> [request](" in board_of(double)
+        assert not board.data.get("components") and not board.deleted
+        for _ in range(int(HANG / 0.1)):  # forgotten once settled
+            if not await bot.store.shared.starting_with(PREFIX):
+                break
+            await asyncio.sleep(0.1)
+        assert not await bot.store.shared.starting_with(PREFIX)

@@ -1,5 +1,6 @@
-"""What bot processes sharing a store count together: a member's commands in the last window,
-and their queued and running jobs on servers of other processes."""
+"""What bot processes sharing a store keep together: a member's commands in the last window,
+their queued and running jobs on servers of other processes, and small shared values (the
+pause, the boards to settle after a restart)."""
 
 from __future__ import annotations
 
@@ -57,3 +58,15 @@ async def test_a_painted_or_finished_job_frees_its_place(store):
     other.state = JobState.CANCELLED
     await store.journal.finished(other)
     await store.journal.record(job(guild_id=HERE, owner_id=12), member_cap=cap(1))
+
+
+async def test_shared_values_are_set_read_by_key_or_prefix_and_deleted(store):
+    await store.shared.set("board:1", "a")
+    await store.shared.set("board:2", "b")
+    await store.shared.set("paused", "upgrade")
+    await store.shared.set("board:2", "c")  # replaced
+    assert await store.shared.get("paused") == "upgrade"
+    assert await store.shared.starting_with("board:") == {"board:1": "a", "board:2": "c"}
+    await store.shared.delete("board:1")
+    assert await store.shared.starting_with("board:") == {"board:2": "c"}
+    assert await store.shared.get("board:1") is None
