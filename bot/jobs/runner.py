@@ -99,22 +99,23 @@ class Runner:
 
     async def _one(self, job: Job, slot: Slot) -> None:
         current_job.set(job.id)  # this task's log lines name the job
+        requeued = False
         try:
             await self._paint(job, slot)
         except StoreUnreachable:
             # Its pictures could not be read: back to the head of the queue, which the store's
             # watch holds until the store answers again (bot.jobs.store_watch).
-            self.backend.release(slot)
             job.state, job.device = JobState.QUEUED, None
             job.attempts -= 1
             self.queue.requeue(job)
+            requeued = True
             self.touch(job)
             return
         except Exception:
             log.exception("job %s: unexpected error while painting", job.id)
         finally:
-            if job.state is not JobState.QUEUED:
-                self.backend.release(slot)
+            self.backend.release(slot)
+            if not requeued:
                 self.queue.finish(job)
         # Not reached when the runner stops: a job cut off by shutdown stays unfinished in the
         # journal and runs again (or, on a worker, goes on) at the next start.

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import discord
 
@@ -22,8 +22,6 @@ from bot.ui.pacing import ChannelPacer
 from bot.ui.replies import ChannelReplier, InteractionReplier, Replier
 from bot.ui.status import StatusMessage
 from bot.ui.views import cancel_view
-
-T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The clean-up, every ``STYLEBOT_CLEANUP_INTERVAL`` seconds: expired remembered styles, the
-data of servers the bot left long enough ago, finished jobs past their retention, and the
-images nothing uses any more."""
+data of servers the bot left long enough ago, finished jobs past their retention, the images
+nothing uses any more, and members' commands past the rate limit's window."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ async def clean_up_forever(store: Store, settings: BotSettings) -> None:
             for guild_id in await store.purge_departed(left_before=left_before):
                 log.info("purged the data of server %d, which the bot left", guild_id)
             swept = await store.journal.sweep(older_than=older_than)
+            await store.command_uses.sweep(per=settings.command_window)
         except Exception:
             log.exception("journal clean-up failed; will try again")
         else:

@@ -35,3 +35,11 @@ class CommandUses:
                 "INSERT INTO command_uses (owner_id, at) VALUES (?, ?)", (owner_id, now)
             )
         return None
+
+    async def sweep(self, *, per: float, now: float | None = None) -> int:
+        """Forget the commands that left the window (those of members who stopped); returns
+        how many."""
+        now = time.time() if now is None else now
+        async with self._database.transaction() as db:
+            cursor = await db.execute("DELETE FROM command_uses WHERE at <= ?", (now - per,))
+            return cursor.rowcount

@@ -25,6 +25,13 @@ async def test_commands_are_counted_in_a_sliding_window(store):
     assert await uses.take(7, rate=2, per=10, now=111.0) == pytest.approx(3.0)  # 104 + 10 - 111
 
 
+async def test_the_sweep_forgets_commands_past_the_window(store):
+    for member, at in ((7, 100.0), (8, 101.0), (9, 108.0)):
+        assert await store.command_uses.take(member, rate=1, per=5, now=at) is None
+    assert await store.command_uses.sweep(per=5, now=106.0) == 2  # 7's and 8's
+    assert await store.command_uses.take(9, rate=1, per=5, now=109.0) is not None  # kept
+
+
 async def test_commands_counted_at_once_by_several_processes_keep_to_the_rate(store):
     answers = await asyncio.gather(
         *(store.command_uses.take(7, rate=3, per=60, now=100.0 + i / 100) for i in range(8))
