@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
+from styleengine.layers import LAYER_NAMES
+
 LayerWeights = tuple[tuple[str, float], ...]
 
 
@@ -107,6 +109,17 @@ def parse_layer_weights(text: str) -> LayerWeights:
         name, _, weight = part.strip().partition(":")
         pairs.append((name.strip(), parse_float(weight) if weight else 1.0))
     return tuple(pairs)
+
+
+def check_layer_weights(name: str, layers: LayerWeights) -> None:
+    """ParamError unless ``layers`` names VGG19's layers with finite, non-negative weights."""
+    if not layers:
+        raise ParamError(name, "needs at least one layer")
+    for layer, weight in layers:
+        if layer not in LAYER_NAMES:
+            raise ParamError(name, f"unknown layer {layer!r}; layers are relu1_1 ... relu5_4")
+        if not (math.isfinite(weight) and weight >= 0):
+            raise ParamError(name, f"weight of {layer} must be finite and not negative")
 
 
 def format_layer_weights(layers: LayerWeights) -> str:

@@ -18,6 +18,7 @@ from styleengine.knobs import (
     Knob,
     LayerWeights,
     ParamError,
+    check_layer_weights,
     choice_field,
     flag_name,
     fmt,
@@ -180,7 +181,7 @@ class StyleParams:
                 if not (math.isfinite(value) and knob.lo <= value <= knob.hi):
                     raise ParamError(knob.name, f"{value!r} is not {knob.describe_range()}")
         for name in ("content_layers", "style_layers"):
-            _check_layers(name, getattr(self, name))
+            check_layer_weights(name, getattr(self, name))
         if any(not (math.isfinite(w) and w >= 0) for w in self.style_blend):
             raise ParamError("style_blend", "weights must be finite and not negative")
         if self.style_blend and sum(self.style_blend) <= 0:
@@ -266,16 +267,6 @@ class StyleParams:
     def deepest_layer(self) -> str:
         used = [name for name, _ in self.content_layers + self.style_layers]
         return max(used, key=LAYER_NAMES.index)
-
-
-def _check_layers(name: str, layers: LayerWeights) -> None:
-    if not layers:
-        raise ParamError(name, "needs at least one layer")
-    for layer, weight in layers:
-        if layer not in LAYER_NAMES:
-            raise ParamError(name, f"unknown layer {layer!r}; layers are relu1_1 ... relu5_4")
-        if not (math.isfinite(weight) and weight >= 0):
-            raise ParamError(name, f"weight of {layer} must be finite and not negative")
 
 
 def knobs() -> Iterator[Knob]:

@@ -23,6 +23,7 @@ from aiohttp import web
 
 from tests.discord_double.faults import Fault, FaultsMixin
 from tests.discord_double.gateway import MESSAGE_CONTENT_INTENT, GatewayMixin, _GatewaySession
+from tests.discord_double.member_actions import MemberActionsMixin
 from tests.discord_double.members import MembersMixin
 from tests.discord_double.messages import IS_COMPONENTS_V2, MessagesMixin
 from tests.discord_double.payloads import (
@@ -58,7 +59,9 @@ __all__ = [
 ]
 
 
-class DiscordDouble(MembersMixin, GatewayMixin, RestMixin, MessagesMixin, FaultsMixin):
+class DiscordDouble(
+    MembersMixin, MemberActionsMixin, GatewayMixin, RestMixin, MessagesMixin, FaultsMixin
+):
     """The double: one aiohttp server on a loopback port for REST, gateway and CDN, and the
     state they share (users, channels, messages, interactions, what the bot called)."""
 
