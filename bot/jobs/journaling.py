@@ -19,6 +19,7 @@ from bot.jobs.queue import FairQueue
 from bot.settings import BotSettings
 from bot.store import JobJournal
 from bot.store.daily import DailyLimits, OverDaily
+from bot.store.forgetting import ForgottenMeanwhile
 from bot.store.open_jobs import MemberCap, TooManyOpen
 from bot.store.quota import NoRoom, Quota
 
@@ -47,7 +48,7 @@ async def record_new(
     used, too many jobs, a broken store), and nothing of the job is kept."""
     try:
         await journal.record(job, quota=quota, daily=daily, member_cap=member_cap)
-    except (NoRoom, OverDaily, TooManyOpen) as exc:
+    except (NoRoom, OverDaily, TooManyOpen, ForgottenMeanwhile) as exc:
         raise RequestError(str(exc)) from exc
     except sqlite3.OperationalError as exc:
         if exc.sqlite_errorname != "SQLITE_FULL":

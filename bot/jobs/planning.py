@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -43,6 +44,7 @@ class JobRequest:
     # Styles already in hand (the member's remembered style), after any named ones.
     style_images: tuple[InputImage, ...] = ()
     filesize_limit: int | None = None  # what Discord said this interaction may upload
+    asked_at: float = dataclasses.field(default_factory=time.time)  # the job's created_at
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from bot.jobs.backends.base import Backend
 from bot.jobs.board_memory import BoardMemory
 from bot.jobs.delivery import announce
 from bot.jobs.flags import RequestError
+from bot.jobs.forgetting import ForgettingFollower
 from bot.jobs.grid import requested_grid
 from bot.jobs.guild_config import GuildConfig
 from bot.jobs.inputs import ImageIntake
@@ -74,6 +75,7 @@ class JobService:
         self.store_watch = StoreWatch(store, self.queue, on_back=self.writes.store_back)
         self.pause = SharedPause(store, self.queue)
         self.jobs: dict[str, Job] = {}  # queued or running
+        self.forgetting = ForgettingFollower(store.shared, self)
         self._tasks: set[asyncio.Task[None]] = set()
         self.board_memory = BoardMemory(store.shared, self.background)
         self.statuses = Statuses(
@@ -114,6 +116,7 @@ class JobService:
         self.background(asyncio.create_task(old_boards, name="old-boards"))
         self.background(asyncio.create_task(self.runner.run(), name="job-runner"))
         self.background(asyncio.create_task(self.pause.follow(), name="shared-pause"))
+        self.background(asyncio.create_task(self.forgetting.follow(), name="forgetting"))
         self.background(
             asyncio.create_task(clean_up_forever(self.store, self.settings), name="clean-up")
         )
@@ -170,6 +173,7 @@ class JobService:
                 if images and images[0].clip is not None:
                     plan = plan.for_clip(images[0])
                 job = new_job(request, plan.images(images), plan)
+            job.created_at = request.asked_at  # not after its download (a /forget-me meanwhile)
             await self.enqueue(job, replier, config=plan.config, place=plan.place)
         except (RequestError, QueueRefused) as exc:
             self.metrics.jobs.labels("request", "refused").inc()
@@ -224,15 +228,9 @@ class JobService:
             await self._retire(job)
             raise
         self.metrics.jobs.labels(job.kind, "queued").inc()
-        log.info(
-            "job %s queued for %s (%d): size %d, %d iterations%s",
-            job.id,
-            job.owner_name,
-            job.owner_id,
-            job.params.size,
-            job.params.iterations,
-            "" if own else " (on the channel's board: a burst there)",
-        )
+        board = "" if own else " (on the channel's board: a burst there)"
+        log.info("job %s queued for %s (%d): size %d, %d iterations%s", job.id, job.owner_name,
+                 job.owner_id, job.params.size, job.params.iterations, board)  # fmt: skip
 
     def restore(self, job: Job, replier: Replier) -> StatusMessage:
         """Queue a job taken before a restart (it was admitted then); returns its status."""

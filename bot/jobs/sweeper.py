@@ -1,6 +1,7 @@
 """The clean-up, every ``STYLEBOT_CLEANUP_INTERVAL`` seconds: expired remembered styles, the
 data of servers the bot left long enough ago, finished jobs past their retention, the images
-nothing uses any more, and members' commands past the rate limit's window."""
+nothing uses any more, members' commands past the rate limit's window, and the marks of
+erased members (bot.store.forgetting) after an hour."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ async def clean_up_forever(store: Store, settings: BotSettings) -> None:
                 log.info("purged the data of server %d, which the bot left", guild_id)
             swept = await store.journal.sweep(older_than=older_than)
             await store.command_uses.sweep(per=settings.command_window)
+            await store.history.sweep_markers()
         except Exception:
             log.exception("journal clean-up failed; will try again")
         else:

@@ -5,10 +5,12 @@ bot keeps of a member."""
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 
 from bot.store.blobs import get_blob, sweep_blobs
 from bot.store.database import Database
+from bot.store.forgetting import mark_forgotten, sweep_markers
 from bot.store.sql import Sql
 
 
@@ -153,8 +155,14 @@ class History:
             styles = await db.execute("DELETE FROM member_styles WHERE user_id = ?", (user_id,))
             await sweep_blobs(db, digests)
             freed = before - await _size_of(db, digests)  # what others use stays
+            await mark_forgotten(db, user_id, time.time())
         await self._database.release_free_pages()
         return Forgotten(jobs, prefs.rowcount, styles.rowcount, freed)
+
+    async def sweep_markers(self) -> int:
+        """Forget the erasures older than an hour (bot.store.forgetting); returns how many."""
+        async with self._database.transaction() as db:
+            return await sweep_markers(db)
 
 
 async def _size_of(db: Sql, digests: list[str]) -> int:

@@ -25,6 +25,7 @@ from bot.store.daily import (
     take_daily,
 )
 from bot.store.database import Database
+from bot.store.forgetting import check_not_forgotten
 from bot.store.job_rows import Unreadable, job_of
 from bot.store.open_jobs import MemberCap, check_member_cap
 from bot.store.quota import Quota, kept_by_member, kept_by_server, make_room
@@ -55,11 +56,13 @@ class JobJournal:
         """Write a new job with its inputs (before the member hears it was queued), within
         ``quota``: room is made by letting go of old finished jobs' images, else
         :class:`~bot.store.quota.NoRoom` and nothing is written; within the ``daily``
-        pictures of its member and server, else :class:`~bot.store.daily.OverDaily`; and within
+        pictures of its member and server, else :class:`~bot.store.daily.OverDaily`; within
         the member's cap on jobs counted with other processes', else
-        :class:`~bot.store.open_jobs.TooManyOpen`."""
+        :class:`~bot.store.open_jobs.TooManyOpen`; and not for a member forgotten since the job
+        was asked for (:class:`~bot.store.forgetting.ForgottenMeanwhile`)."""
         now = time.time()
         async with self._database.transaction() as db:
+            await check_not_forgotten(db, job.owner_id, job.created_at)
             if member_cap is not None:
                 await check_member_cap(db, job.owner_id, member_cap)
             if daily is not None:

@@ -2,7 +2,7 @@
 request is answered once, by the process of its server's shard; one process killed mid-job
 loses nothing (its job is painted and delivered once when it starts again, the other process
 never takes it over) and the other goes on answering meanwhile; the operator's pause, said to
-one process, holds in both."""
+one process, holds in both; a member's caps and /forget-me hold across them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import signal
 from collections import Counter
 
 from bot.app import StyleBot
-from tests.bot.conftest import _close, bot_settings, pair, results, title
+from tests.bot.conftest import _close, bot_settings, edit_titles, pair, results, title
+from tests.bot.jobs.test_history import _answer, _buttons
 from tests.bot.jobs.test_restart import assert_journal_empty, bot_env, delivered, kill, start_bot
 from tests.bot.jobs.test_restart import stop_bot as stop_process
 from tests.discord_double.server import HANG
@@ -131,3 +132,41 @@ async def test_a_members_caps_hold_across_the_processes_of_their_servers(
         await asyncio.gather(*tasks, return_exceptions=True)
     pictures = [r for r in double.replies_to(held.id) if r in results(double)]
     assert len(pictures) == 1 and list(delivered(double).values()) == [1]  # once, for it
+
+
+async def test_forget_me_said_to_one_process_stops_the_members_jobs_in_the_other(
+    double, image_bytes, postgres_url, paint_gate
+):
+    """A member's job painting in one process's server is cancelled when they say /forget-me
+    in a server of the other process, and nothing of it is kept."""
+    mine = double.shard_of(double.guild_id, 2)
+    other_guild = double.add_guild(shard=1 - mine, shards=2)
+    other_channel = double.guilds[other_guild][0]
+    alice = double.add_user("alice")
+    bots = [
+        StyleBot(bot_settings(double, database=postgres_url, shard_count=2, shard_ids=str(s)))
+        for s in (mine, 1 - mine)
+    ]
+    tasks = [asyncio.create_task(bot.start(double.token)) for bot in bots]
+    try:
+        await double.wait_for(lambda: sum(s.ready for s in double._sockets) == 2)
+        await double.wait_for(lambda: bots[1].get_guild(other_guild) is not None)
+        held = await double.post_message(
+            alice, "!stylize", pair(double, image_bytes), channel_id=other_channel
+        )
+        await double.wait_for(lambda: paint_gate.held() == 1)  # painting in the other process
+        (status,) = await double.wait_for(lambda: double.replies_to(held.id))
+
+        asked = await _answer(double, await double.run_slash(alice, "forget-me"))  # the first
+        await double.press(alice, asked.id, _buttons(asked, "forget")[0])
+        await double.wait_for(lambda: "Erased:" in double.messages[asked.id].text)
+        await double.wait_for(lambda: edit_titles(status)[-1:] == ["Cancelled"])
+        await double.wait_for(lambda: not bots[1].service.jobs)
+        paint_gate.open()
+        assert await bots[1].store.journal.unfinished() == ([], [])
+        assert await bots[1].store.journal.kept(owner_id=alice.id) == 0
+    finally:
+        for bot in bots:
+            await _close(bot)
+        await asyncio.gather(*tasks, return_exceptions=True)
+    assert not delivered(double)

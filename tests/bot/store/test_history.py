@@ -3,7 +3,12 @@ the images only it used, and a member erased without touching anyone else's imag
 
 from __future__ import annotations
 
+import time
+
+import pytest
+
 from bot.job import GridChoice, JobState, Rendered
+from bot.store.forgetting import KEPT, PREFIX, ForgottenMeanwhile, sweep_markers
 from styleengine import EncodedImage
 from tests.bot.store.test_journal import _blobs, job
 
@@ -63,3 +68,23 @@ async def test_forgetting_a_member_erases_theirs_only(store):
     assert await store.members.remembered_style(11) is None
     assert await store.journal.kept(owner_id=11) == 0
     assert await _blobs(store) == {b"theirs", b"shared", b"r-theirs"}
+
+
+async def test_a_request_on_its_way_during_an_erase_is_not_journaled_after_it(store):
+    on_its_way = job(b"photo", b"style")  # asked for before the erase, journaled after it
+    await store.forget_member(11)
+    with pytest.raises(ForgottenMeanwhile, match="forget you while this request was on its way"):
+        await store.journal.record(on_its_way)
+    assert await store.journal.kept(owner_id=11) == 0
+    await store.journal.record(job(b"photo", b"style"))  # asked for after it: kept
+    await store.journal.record(job(b"photo", b"style", owner_id=99))  # someone else's
+    assert len((await store.journal.unfinished())[0]) == 2
+
+
+async def test_the_marks_of_erasures_leave_after_an_hour(store):
+    await store.forget_member(11)
+    assert set(await store.shared.starting_with(PREFIX)) == {f"{PREFIX}11"}
+    assert await store.history.sweep_markers() == 0
+    async with store.database.transaction() as db:
+        assert await sweep_markers(db, now=time.time() + KEPT + 1) == 1
+    assert await store.shared.starting_with(PREFIX) == {}
