@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 
+from bot.store.shared import delete_older, get_value, put_value
 from bot.store.sql import Sql
 
 PREFIX = "forgotten:"
@@ -18,21 +19,14 @@ class ForgottenMeanwhile(Exception):
 
 
 async def mark_forgotten(db: Sql, user_id: int, now: float) -> None:
-    await db.execute(
-        "INSERT INTO shared_state (key, value, updated_at) VALUES (?, ?, ?) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        (f"{PREFIX}{user_id}", repr(now), now),
-    )
+    await put_value(db, f"{PREFIX}{user_id}", repr(now), now=now)
 
 
 async def check_not_forgotten(db: Sql, owner_id: int, asked_at: float) -> None:
     """Raise :class:`ForgottenMeanwhile` if ``owner_id`` was forgotten at or after
     ``asked_at`` (inside the transaction that would write their job)."""
-    cursor = await db.execute(
-        "SELECT value FROM shared_state WHERE key = ?", (f"{PREFIX}{owner_id}",)
-    )
-    row = await cursor.fetchone()
-    if row is not None and float(row[0]) >= asked_at:
+    at = await get_value(db, f"{PREFIX}{owner_id}")
+    if at is not None and float(at) >= asked_at:
         raise ForgottenMeanwhile(
             "You asked me to forget you while this request was on its way, so I did not keep "
             "it; ask again if you still want it."
@@ -41,7 +35,4 @@ async def check_not_forgotten(db: Sql, owner_id: int, asked_at: float) -> None:
 
 async def sweep_markers(db: Sql, *, now: float | None = None) -> int:
     now = time.time() if now is None else now
-    cursor = await db.execute(
-        "DELETE FROM shared_state WHERE key LIKE ? AND updated_at <= ?", (PREFIX + "%", now - KEPT)
-    )
-    return cursor.rowcount
+    return await delete_older(db, PREFIX, before=now - KEPT)
