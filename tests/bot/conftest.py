@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import io
 import tempfile
+import time
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import pytest_asyncio
@@ -124,6 +125,21 @@ def pair(double: DiscordDouble, image_bytes: Callable[[str], bytes]) -> list[dic
         double.upload("chelsea.jpg", image_bytes("chelsea.jpg"), "image/jpeg"),
         double.upload("starry.jpg", image_bytes("starry_night.jpg"), "image/jpeg"),
     ]
+
+
+T = TypeVar("T")
+
+
+async def eventually(check: Callable[[], Awaitable[T]]) -> T:
+    """Await ``check()`` every tenth of a second until it is truthy and return its value: for
+    state the double does not see (the store, written in the background). The bound is for
+    hangs only, as in ``DiscordDouble.wait_for``."""
+    deadline = time.monotonic() + HANG
+    while not (value := await check()):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the expected state did not come in time")
+        await asyncio.sleep(0.1)
+    return value
 
 
 def results(double: DiscordDouble) -> list[StoredMessage]:

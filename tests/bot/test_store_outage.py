@@ -6,7 +6,6 @@ and every job ends once in the journal."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 
@@ -14,10 +13,9 @@ import pytest
 
 from bot.job import JobState
 from bot.jobs.journaling import STORAGE_FAILED
-from tests.bot.conftest import bot_settings, pair, results, running
+from tests.bot.conftest import bot_settings, eventually, pair, results, running
 from tests.bot.jobs.test_restart import delivered
 from tests.bot.observe.test_bot_metrics import get
-from tests.discord_double.server import HANG
 from tests.postgres_server import PostgresServer
 
 
@@ -73,10 +71,10 @@ async def test_the_bot_rides_out_its_postgresql_stopping_and_coming_back(
         await double.wait_for(lambda: len(results(double)) == 3 and not bot.service.jobs)
         assert sorted(delivered(double).values()) == [1, 1, 1]  # one picture each
         assert all(double.replies_to(m.id) for m in (painting, waiting, again))
+
         # The journal writes that failed meanwhile are retried in the background, at once when
         # the store is found answering again: wait for them, with a bound for hangs.
-        for _ in range(int(HANG / 0.1)):
-            if await bot.store.journal.unfinished() == ([], []):
-                break
-            await asyncio.sleep(0.1)
-        assert await bot.store.journal.unfinished() == ([], [])
+        async def settled() -> bool:
+            return await bot.store.journal.unfinished() == ([], [])
+
+        await eventually(settled)

@@ -6,7 +6,6 @@ refusal. (How fast, for a 40-request burst: `python bench/load.py --requests 40 
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 
 import discord
@@ -18,9 +17,8 @@ from bot.jobs.board_memory import PREFIX
 from bot.ui import pacing
 from bot.ui.board import NotTaken
 from bot.ui.views import board_view
-from tests.bot.conftest import bot_settings, pair, running
+from tests.bot.conftest import bot_settings, eventually, pair, running
 from tests.discord_double import rest
-from tests.discord_double.server import HANG
 
 MEMBERS, EACH = 6, 3  # 18 requests; two each are taken (the member's cap), one refused
 
@@ -32,6 +30,18 @@ def discords_window(monkeypatch: pytest.MonkeyPatch) -> None:
     crowded for every request after the fifth."""
     monkeypatch.setattr(rest, "CHANNEL_BUCKET", (5, 5.0))
     monkeypatch.setattr(pacing, "WINDOW_SECONDS", 5.25)
+
+
+async def send_burst(double, members, image_bytes) -> list:
+    """``EACH`` requests from each member, round by round, each answered (a reply or a line on
+    the board) while the painters are held."""
+    burst = [
+        await double.post_message(member, "!stylize", pair(double, image_bytes))
+        for _ in range(EACH)
+        for member in members
+    ]
+    await double.wait_for(lambda: all(answered(double, m) for m in burst))
+    return burst
 
 
 def board_of(double) -> str:
@@ -47,12 +57,7 @@ async def test_a_burst_in_one_channel_is_answered_on_its_board(
         members = [double.add_user(f"member{n}") for n in range(MEMBERS)]
         before = len(double.bot_messages())
         paint_gate.close()
-        burst = [
-            await double.post_message(member, "!stylize", pair(double, image_bytes))
-            for _ in range(EACH)
-            for member in members
-        ]
-        await double.wait_for(lambda: all(answered(double, m) for m in burst))
+        burst = await send_burst(double, members, image_bytes)
         # Every member has an answer while the painters are still held: a reply for the first
         # few, a line on the board for the rest, from far fewer messages than requests.
         posted = double.bot_messages()[before:]
@@ -116,22 +121,17 @@ async def test_a_board_left_up_by_a_stop_is_settled_at_the_next_start(
     members = [double.add_user(f"member{n}") for n in range(MEMBERS)]
     async with running(settings, double) as bot:
         paint_gate.close()
-        burst = [
-            await double.post_message(member, "!stylize", pair(double, image_bytes))
-            for _ in range(EACH)
-            for member in members
-        ]
-        await double.wait_for(lambda: all(answered(double, m) for m in burst))
+        burst = await send_burst(double, members, image_bytes)
         listed = board_of(double).split("**Not taken:**")[0]
         on_board = [m for m in burst if f"/{m.id})" in listed]
         assert on_board and "**Waiting**" in listed
         refused = "**Not taken:**" in board_of(double)
-        # The board is remembered in the store (in the background: wait, with a hang's bound).
-        for _ in range(int(HANG / 0.1)):
-            remembered = await bot.store.shared.starting_with(PREFIX)
-            if remembered and ("Not taken" not in str(remembered)) == (not refused):
-                break
-            await asyncio.sleep(0.1)
+
+        async def remembered() -> bool:  # in the store, written in the background
+            boards = await bot.store.shared.starting_with(PREFIX)
+            return bool(boards) and ("Not taken" in str(boards)) == refused
+
+        await eventually(remembered)
     (board,) = [m for m in double.bot_messages() if m.data["embeds"] and "Busy here" in (
         m.data["embeds"][0].get("title") or "")]  # fmt: skip
 
@@ -162,18 +162,15 @@ async def test_an_old_boards_refusals_stay_after_a_restart(double):
         sent = await channel.send(embeds=[discord.Embed(title="Busy here: 9 in the queue")],
                                   view=board_view(double.channel_id))  # fmt: skip
         bot.service.board_memory.shown(double.channel_id, double.guild_id, sent.id, [refusal])
-        for _ in range(int(HANG / 0.1)):  # written in the background
-            if await bot.store.shared.starting_with(PREFIX):
-                break
-            await asyncio.sleep(0.1)
+        await eventually(lambda: bot.store.shared.starting_with(PREFIX))  # in the background
     board = double.messages[sent.id]
     assert board.data["components"]
     async with running(settings, double) as bot:
         await double.wait_for(lambda: "Requests here" in str(board.data))
         assert f"**Not taken:** The queue is full\n<@{member.id}> [request](" in board_of(double)
         assert not board.data.get("components") and not board.deleted
-        for _ in range(int(HANG / 0.1)):  # forgotten once settled
-            if not await bot.store.shared.starting_with(PREFIX):
-                break
-            await asyncio.sleep(0.1)
-        assert not await bot.store.shared.starting_with(PREFIX)
+
+        async def forgotten() -> bool:  # once settled
+            return not await bot.store.shared.starting_with(PREFIX)
+
+        await eventually(forgotten)
