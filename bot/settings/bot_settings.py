@@ -214,12 +214,12 @@ class BotSettings(PainterSettings):
     @property
     def runs_every_shard(self) -> bool:
         """Whether this is the only bot process (no range of shards set for it)."""
-        return not self.shard_ids or self.shard_count is None
+        return not self.shard_ids  # (shard_ids needs shard_count: _check_shards)
 
     def runs_shard_of(self, guild_id: int | None) -> bool:
         """Whether this process runs the shard that gets ``guild_id``'s events (a DM's: shard
         0): the jobs of that server are this process's to resume."""
-        if self.runs_every_shard or self.shard_count is None:
+        if self.runs_every_shard or self.shard_count is None:  # (the second: for the types)
             return True
         shard = (guild_id >> 22) % self.shard_count if guild_id else 0
         return shard in self.shard_ids
